@@ -1,0 +1,3 @@
+from scallop_curator.cli import main
+
+raise SystemExit(main())

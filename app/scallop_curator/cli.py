@@ -1,0 +1,145 @@
+"""``scallop-curator``: the window with no arguments (or with export files to open), and headless
+subcommands ``extract`` and ``import``. Expected problems print one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from scallop_curator import __version__, paths
+
+SUBCOMMANDS = ("extract", "import")
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scallop-curator",
+        description="Review the memories a local model proposes from your chat history. "
+        f"Headless subcommands: {', '.join(SUBCOMMANDS)} (see 'scallop-curator extract --help').",
+    )
+    parser.add_argument("files", nargs="*", help="chat exports to open")
+    parser.add_argument("--db", help=f"the memory store (default: ${paths.DB_ENV} or the data folder)")
+    parser.add_argument("--version", action="version", version=__version__)
+    return parser
+
+
+def _headless_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scallop-curator")
+    sub = parser.add_subparsers(dest="command", required=True)
+    extract = sub.add_parser("extract", help="propose memories for every user turn of an export")
+    extract.add_argument("export", help="a chat export file")
+    extract.add_argument("--model", help="a GGUF model file (default: scallopmemory-1 if downloaded, else the demo model)")
+    extract.add_argument("--out", required=True, help="where to write one JSON line per user turn")
+    extract.add_argument("--prompt", help="a prompt file replacing the bundled one")
+    extract.add_argument("--n-ctx", type=int, help="context size in tokens")
+    extract.add_argument("--threads", type=int, help="CPU threads")
+    importer = sub.add_parser("import", help="import chat exports into the memory store")
+    importer.add_argument("files", nargs="+")
+    importer.add_argument("--db", help="the memory store")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        args = _headless_parser().parse_args(argv)
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        if args.command == "extract":
+            return extract_command(args)
+        return import_command(args)
+    args = _gui_parser().parse_args(argv)
+    from scallop_curator.ui.app import run
+
+    return run(files=args.files, db=args.db)
+
+
+def _fail(message: str) -> int:
+    print(f"scallop-curator: {message}", file=sys.stderr)
+    return 2
+
+
+def extract_command(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from scallop_curator.extraction.client import Cancelled, EngineError, ModelSpec, WorkerClient, WorkerCrashed
+    from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf
+    from scallop_curator.extraction.models_on_disk import resolve_model
+    from scallop_curator.extraction.prompt import PromptError, load_prompt
+    from scallop_curator.importers import ImportProblem, load_export
+    from scallop_curator.settings import Settings
+
+    settings = Settings.load()
+    try:
+        imported = load_export(args.export)
+        model = resolve_model(args.model or settings.model_path)
+        if model is None:
+            return _fail("no model: give --model FILE.gguf")
+        check_gguf(model)
+        prompt = load_prompt(args.prompt or settings.prompt_path)
+    except (ImportProblem, ModelFileProblem, PromptError) as problem:
+        return _fail(str(problem))
+    engine = settings.engine.model_copy(
+        update={k: v for k, v in {"n_ctx": args.n_ctx, "n_threads": args.threads}.items() if v}
+    )
+    cases = [case for conversation in imported.conversations for case in conversation.extraction_cases()]
+    spec = ModelSpec(str(model), str(prompt.path) if args.prompt or settings.prompt_path else None, engine)
+    client = WorkerClient()
+    out = Path(args.out)
+    failures = 0
+    try:
+        with out.open("w", encoding="utf-8") as handle, tqdm(total=len(cases), unit="turn", file=sys.stderr) as bar:
+            bar.set_description("loading model")
+            client.load(spec)
+            bar.set_description("extracting")
+
+            def write(result) -> None:  # type: ignore[no-untyped-def]
+                nonlocal failures
+                failures += not result.parse_ok
+                line = result.model_dump(mode="json")
+                line.update(model=model.name, prompt_version=prompt.version)
+                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+                handle.flush()
+                bar.update(1)
+
+            client.extract(spec, cases, write)
+    except (EngineError, WorkerCrashed) as problem:
+        return _fail(str(problem))
+    except (Cancelled, KeyboardInterrupt):
+        return _fail("cancelled")
+    finally:
+        client.shutdown()
+    print(f"{len(cases)} turns from {len(imported.conversations)} conversations written to {out}"
+          + (f"; {failures} could not be parsed" if failures else ""), file=sys.stderr)
+    return 0
+
+
+def import_command(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from scallop_curator.importers import ImportProblem, load_export
+    from scallop_curator.store import Store, StoreError
+
+    try:
+        store = Store(paths.default_db_path(args.db))
+    except StoreError as problem:
+        return _fail(str(problem))
+    status = 0
+    started = time.perf_counter()
+    for name in tqdm(args.files, unit="file", file=sys.stderr, disable=len(args.files) < 2):
+        try:
+            summary = store.import_file(load_export(name), str(Path(name).resolve()))
+        except (ImportProblem, StoreError) as problem:
+            print(f"scallop-curator: {problem}", file=sys.stderr)
+            status = 2
+            continue
+        print(f"{name}: {summary.format_name}, {summary.new_conversations} new conversations, "
+              f"{summary.new_turns} new turns, {summary.unchanged_conversations} unchanged")
+        for title, reason in summary.skipped:
+            print(f"  skipped {title!r}: {reason}")
+    print(f"done in {time.perf_counter() - started:.1f} s; store: {store.path}", file=sys.stderr)
+    store.close()
+    return status

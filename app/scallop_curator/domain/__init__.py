@@ -1,0 +1,1 @@
+"""The Qt-free core: conversations, facts, proposals, decisions and memories."""

@@ -1,0 +1,1 @@
+"""Turning user turns into proposed facts: prompt, template rendering, engine, worker process."""

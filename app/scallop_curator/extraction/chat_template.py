@@ -1,0 +1,72 @@
+"""Render a GGUF's own chat template ourselves, so template switches such as
+``enable_thinking`` reach it (llama-cpp-python's chat handlers drop them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+EMPTY_THINK = "<think>\n\n</think>\n\n"
+
+CHATML = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+class TemplateProblem(Exception):
+    pass
+
+
+def _raise(message: str) -> None:
+    raise TemplateError(message)
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env.globals["raise_exception"] = _raise
+    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+    return env
+
+
+def uses_thinking(template: str) -> bool:
+    return "<think>" in template or "enable_thinking" in template
+
+
+def render(
+    template: str | None,
+    messages: list[dict[str, str]],
+    bos_token: str = "",
+    eos_token: str = "",
+) -> str:
+    """The full prompt, ending with the assistant's generation prompt and, for thinking models,
+    the empty think block that switches thinking off."""
+    source = template or CHATML
+    try:
+        prompt = _environment().from_string(source).render(
+            messages=messages,
+            add_generation_prompt=True,
+            enable_thinking=False,
+            bos_token=bos_token,
+            eos_token=eos_token,
+            tools=None,
+        )
+    except TemplateError as error:
+        raise TemplateProblem(f"The model's chat template failed: {error}") from error
+    if uses_thinking(source) and not prompt.rstrip().endswith("</think>"):
+        # A thinking template without the switch: close the think block ourselves.
+        prompt += EMPTY_THINK
+    return prompt
+
+
+def strip_thinking(text: str) -> str:
+    """Drop any reasoning the model still wrote, closed or left open."""
+    while "<think>" in text:
+        start = text.index("<think>")
+        end = text.find("</think>", start)
+        text = text[:start] + ("" if end < 0 else text[end + len("</think>"):])
+    if "</think>" in text:
+        text = text.split("</think>", 1)[1]
+    return text.strip()

@@ -1,0 +1,165 @@
+"""Drives the worker process from the app: start it with ``spawn``, load, extract, cancel,
+and survive it dying. Blocking calls; the UI runs them on a background thread."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scallop_curator.domain.conversation import ExtractionCase
+from scallop_curator.domain.results import TurnResult
+from scallop_curator.settings import EngineSettings
+
+log = logging.getLogger("engine")
+
+CANCEL_GRACE_S = 0.8
+
+
+class WorkerCrashed(Exception):
+    """The model process died. Decisions are safe; the next job restarts it."""
+
+
+class Cancelled(Exception):
+    """The user cancelled. Never shown as an error."""
+
+
+class EngineError(Exception):
+    """An expected failure (the model cannot load, no model), phrased for the user."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    model_path: str
+    prompt_path: str | None
+    settings: EngineSettings
+    reuse_prefix: bool = True
+
+
+def _signal_name(exitcode: int | None) -> str:
+    if exitcode is None or exitcode >= 0:
+        return f"exit code {exitcode}"
+    try:
+        return signal.Signals(-exitcode).name
+    except ValueError:
+        return f"signal {-exitcode}"
+
+
+class WorkerClient:
+    def __init__(self, engine_factory: str | None = None) -> None:
+        self._ctx = mp.get_context("spawn")  # forking a process that has Qt loaded is unsafe
+        self._engine_factory = engine_factory
+        self._process: Any = None
+        self._conn: Any = None
+        self._cancel = self._ctx.Event()
+        self._cancel_requested_at: float | None = None
+        self.loaded: ModelSpec | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def _start(self) -> None:
+        from scallop_curator.extraction import worker
+
+        parent, child = self._ctx.Pipe()
+        self._cancel = self._ctx.Event()
+        self._process = self._ctx.Process(
+            target=worker.serve, args=(child, self._cancel, self._engine_factory), daemon=True,
+            name="scallop-model",
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
+        self.loaded = None
+
+    def shutdown(self, timeout: float = 3.0) -> None:
+        if self._process is None:
+            return
+        try:
+            self._conn.send({"kind": "shutdown"})
+        except (OSError, ValueError):
+            pass
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(1)
+        self._process = None
+        self.loaded = None
+
+    def kill(self) -> None:
+        """Used by cancel when the worker is stuck inside native code."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join(2)
+
+    # ------------------------------------------------------------ jobs
+    def cancel(self) -> None:
+        """Thread-safe. The running job ends within a second, by choice or by force."""
+        self._cancel_requested_at = time.monotonic()
+        self._cancel.set()
+
+    def load(self, spec: ModelSpec) -> None:
+        if self.loaded == spec and self.alive:
+            return
+        if not self.alive:
+            self._start()
+        self._cancel.clear()
+        self._cancel_requested_at = None
+        self._conn.send({"kind": "load", "model_path": spec.model_path, "prompt_path": spec.prompt_path,
+                         "settings": spec.settings.model_dump(), "reuse_prefix": spec.reuse_prefix})
+        reply = self._receive()
+        if reply["kind"] == "load_failed":
+            self.loaded = None
+            raise EngineError(reply["message"])
+        self.loaded = spec
+
+    def extract(self, spec: ModelSpec, cases: list[ExtractionCase],
+                on_result: Callable[[TurnResult], None]) -> None:
+        """Run cases in order, calling ``on_result`` for each. Raises Cancelled or WorkerCrashed."""
+        self.load(spec)
+        self._cancel.clear()
+        self._cancel_requested_at = None
+        self._conn.send({"kind": "extract", "cases": [c.model_dump() for c in cases]})
+        while True:
+            reply = self._receive()
+            if reply["kind"] == "result":
+                on_result(TurnResult.model_validate(reply["result"]))
+            elif reply["kind"] == "finished":
+                return
+            elif reply["kind"] == "cancelled":
+                raise Cancelled()
+            elif reply["kind"] == "error":
+                raise EngineError(reply["message"])
+
+    def _receive(self) -> dict[str, Any]:
+        while True:
+            if self._conn.poll(0.05):
+                try:
+                    return self._conn.recv()
+                except (EOFError, OSError):
+                    pass
+            if self._cancel_requested_at is not None and time.monotonic() - self._cancel_requested_at > CANCEL_GRACE_S:
+                # Stuck in a long native call (prompt evaluation): stop it the hard way.
+                log.info("worker did not stop within %.1f s of cancel; restarting it", CANCEL_GRACE_S)
+                self.kill()
+                self._process = None
+                self.loaded = None
+                raise Cancelled()
+            if not self._process.is_alive():
+                code = self._process.exitcode
+                self._process = None
+                self.loaded = None
+                raise WorkerCrashed(
+                    f"The model process stopped unexpectedly ({_signal_name(code)}). "
+                    "Your decisions are saved; the model will be loaded again for the next extraction."
+                )

@@ -1,0 +1,35 @@
+"""Turn the model's raw text into validated facts, or a recorded parse failure."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+
+from scallop_curator.domain.facts import Fact, FactList
+from scallop_curator.extraction.chat_template import strip_thinking
+
+
+class ParseFailure(Exception):
+    pass
+
+
+def parse_facts(raw: str) -> list[Fact]:
+    text = strip_thinking(raw)
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        raise ParseFailure("the model wrote no JSON" if text else "the model wrote nothing")
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text[start:])
+    except json.JSONDecodeError as error:
+        raise ParseFailure(f"the model's JSON is incomplete or broken ({error.msg} at character {error.pos})") from error
+    if isinstance(value, list):
+        value = {"facts": value}
+    try:
+        return FactList.model_validate(value).facts
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ParseFailure(f"the model's answer does not fit the fact schema ({where}: {first['msg']})") from error
