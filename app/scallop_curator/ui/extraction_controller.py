@@ -1,0 +1,118 @@
+"""Runs extraction jobs on one long-lived background thread that drives the worker process,
+and re-emits what happens as Qt signals on the UI thread.
+
+Signals:
+    modelState(str): "not loaded", "loading", "ready", "extracting", "restarting".
+    progress(int, int, float): turns done, turns in the job, seconds left (-1 unknown).
+    resultReady(object): a TurnResult, delivered on the UI thread.
+    finished(str): "done", "cancelled" or "failed".
+    failed(str): a plain message for an expected failure (crash, unloadable model).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from scallop_curator.domain.conversation import ExtractionCase
+from scallop_curator.domain.results import TurnResult
+from scallop_curator.extraction.client import Cancelled, EngineError, ModelSpec, WorkerClient, WorkerCrashed
+
+log = logging.getLogger("ui")
+
+
+@dataclass
+class _Job:
+    spec: ModelSpec
+    cases: list[ExtractionCase]
+
+
+class ExtractionController(QObject):
+    modelState = Signal(str)
+    progress = Signal(int, int, float)
+    resultReady = Signal(object)
+    finished = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, client: WorkerClient | None = None) -> None:
+        super().__init__()
+        self.client = client or WorkerClient()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._busy = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="extraction", daemon=True)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy.is_set()
+
+    def start(self, spec: ModelSpec, cases: list[ExtractionCase]) -> None:
+        self._busy.set()
+        self._jobs.put(_Job(spec, cases))
+
+    def cancel(self) -> None:
+        if self._busy.is_set():
+            self.client.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel, stop the thread and the worker process; called on quit."""
+        self.cancel()
+        self._jobs.put(None)
+        self._thread.join(5)
+        self.client.shutdown()
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                self._run(job)
+            except Exception:  # a bug here must not kill the thread silently
+                log.exception("extraction job failed")
+                self.failed.emit("Extraction stopped because of an internal error; see the log.")
+                self.finished.emit("failed")
+            finally:
+                if self._jobs.empty():
+                    self._busy.clear()
+
+    def _run(self, job: _Job) -> None:
+        total = len(job.cases)
+        done = 0
+        started = time.monotonic()
+
+        def on_result(result: TurnResult) -> None:
+            nonlocal done
+            done += 1
+            self.resultReady.emit(result)
+            elapsed = time.monotonic() - started
+            self.progress.emit(done, total, elapsed / done * (total - done))
+
+        try:
+            if self.client.loaded != job.spec or not self.client.alive:
+                self.modelState.emit("loading")
+            self.client.load(job.spec)
+            self.modelState.emit("extracting")
+            self.progress.emit(0, total, -1.0)
+            self.client.extract(job.spec, job.cases, on_result)
+        except Cancelled:
+            self.modelState.emit("ready" if self.client.alive else "not loaded")
+            self.finished.emit("cancelled")
+            return
+        except WorkerCrashed as crash:
+            self.modelState.emit("not loaded")
+            self.failed.emit(str(crash))
+            self.finished.emit("failed")
+            return
+        except EngineError as error:
+            self.modelState.emit("not loaded")
+            self.failed.emit(str(error))
+            self.finished.emit("failed")
+            return
+        self.modelState.emit("ready")
+        self.finished.emit("done")

@@ -1,0 +1,652 @@
+"""The review window: conversations | turns | proposals, a status bar with the model's state,
+and every review action as a keyboard-first menu action."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scallop_curator import paths
+from scallop_curator.domain.results import RunInfo, TurnResult
+from scallop_curator.domain.review import Status
+from scallop_curator.extraction.client import ModelSpec, WorkerClient
+from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf, fingerprint
+from scallop_curator.extraction.models_on_disk import describe, resolve_model
+from scallop_curator.extraction.prompt import PromptError, load_prompt
+from scallop_curator.importers import ImportProblem, load_export
+from scallop_curator.settings import Settings
+from scallop_curator.store import Store, StoreError
+from scallop_curator.ui import roles
+from scallop_curator.ui.delegates import ConversationDelegate, ProposalDelegate, TurnDelegate
+from scallop_curator.ui.dialogs import FactEditDialog, ShortcutSheet
+from scallop_curator.ui.extraction_controller import ExtractionController
+from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
+
+log = logging.getLogger("ui")
+
+EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
+
+
+class FilterEdit(QLineEdit):
+    """The filter box; it lets the window's Ctrl shortcuts through (QLineEdit would take Ctrl+E
+    as "end of line") and hands focus back to the list on Escape or Down."""
+
+    PASS_THROUGH = {Qt.Key.Key_E, Qt.Key.Key_O, Qt.Key.Key_Q}
+
+    def __init__(self, list_view: QWidget) -> None:
+        super().__init__(placeholderText="Filter conversations (Ctrl+F)")
+        self._list_view = list_view
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in self.PASS_THROUGH:
+                event.ignore()
+                return False
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_Return):
+            self._list_view.setFocus()
+            return
+        super().keyPressEvent(event)
+
+
+def _pane(title: QLabel, view: QWidget, top: QWidget | None = None) -> QWidget:
+    widget = QWidget()
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.setSpacing(4)
+    if top is not None:
+        layout.addWidget(top)
+    layout.addWidget(title)
+    layout.addWidget(view)
+    return widget
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store, settings: Settings | None = None, client: WorkerClient | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings or Settings.load()
+        self.controller = ExtractionController(client)
+        self._run: tuple[int, RunInfo] | None = None
+        self._syncing = False
+        self.setWindowTitle(f"Scallop Curator — {store.path.name}")
+        self.setAcceptDrops(True)
+        self._build_views()
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+        self.conversations.reload()
+        self._restore_state()
+        self._update_status()
+        self.proposal_view.setFocus()
+
+    # ------------------------------------------------------------------ layout
+    def _build_views(self) -> None:
+        self.conversations = ConversationListModel(self.store)
+        self.conversation_filter = QSortFilterProxyModel(self)
+        self.conversation_filter.setSourceModel(self.conversations)
+        self.conversation_filter.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.turns = TurnsModel(self.store)
+        self.proposals = ProposalsModel(self.store)
+
+        self.conversation_view = QListView(objectName="conversations")
+        self.filter_edit = FilterEdit(self.conversation_view)
+        self.filter_edit.setClearButtonEnabled(True)
+        self.conversation_view.setModel(self.conversation_filter)
+        self.conversation_view.setItemDelegate(ConversationDelegate(self.conversation_view))
+        self.conversation_view.setUniformItemSizes(True)
+
+        self.turn_view = QListView(objectName="turns")
+        self.turn_view.setModel(self.turns)
+        self.turn_view.setItemDelegate(TurnDelegate(self.turn_view))
+        self.proposal_view = QListView(objectName="proposals")
+        self.proposal_view.setModel(self.proposals)
+        self.proposal_view.setItemDelegate(ProposalDelegate(self.proposal_view))
+        for view in (self.turn_view, self.proposal_view):
+            view.setResizeMode(QListView.ResizeMode.Adjust)
+            view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+            view.setWordWrap(True)
+            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+        self.turns_title = QLabel("Open a chat export to begin (Ctrl+O)")
+        self.turns_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.proposals_title = QLabel("Proposed memories")
+        conv_title = QLabel("Conversations")
+        for label in (self.turns_title, self.proposals_title, conv_title):
+            label.setStyleSheet("font-weight: 600; padding: 2px 0;")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(_pane(conv_title, self.conversation_view, self.filter_edit))
+        splitter.addWidget(_pane(self.turns_title, self.turn_view))
+        splitter.addWidget(_pane(self.proposals_title, self.proposal_view))
+        splitter.setSizes([240, 560, 400])
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
+        self.resize(1280, 780)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.model_label = QLabel()
+        self.progress_label = QLabel()
+        self.progress_bar = QProgressBar(maximumWidth=160, textVisible=False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the extraction (Esc)")
+        self.pending_label = QLabel()
+        self.notice_label = QLabel()
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._notice_timer = QTimer(self, singleShot=True)
+        self._notice_timer.timeout.connect(self.notice_label.clear)
+        bar.addWidget(self.model_label)
+        bar.addWidget(self.progress_label)
+        bar.addWidget(self.progress_bar)
+        bar.addWidget(self.cancel_button)
+        bar.addWidget(self.notice_label, 1)
+        bar.addPermanentWidget(self.pending_label)
+        self._show_progress(False)
+        self._model_state = "not loaded"
+
+    def _action(self, menu, text: str, keys: list[str] | str, slot, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        sequences = [QKeySequence(k) for k in ([keys] if isinstance(keys, str) else keys) if k]
+        if sequences:
+            action.setShortcuts(sequences)
+        shown = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences)
+        action.setToolTip(f"{tip or text} ({shown})" if shown else (tip or text))
+        action.setStatusTip(tip or text)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file = menu.addMenu("&File")
+        self._action(file, "&Open chat export…", "Ctrl+O", self.open_dialog)
+        self._action(file, "Open the &sample export", "", lambda: self.import_files([paths.sample_export()]))
+        file.addSeparator()
+        self._action(file, "&Quit", "Ctrl+Q", self.close)
+
+        edit = menu.addMenu("&Edit")
+        self.undo_action = self._action(edit, "&Undo", "Ctrl+Z", self.undo)
+        self.redo_action = self._action(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo)
+        edit.addSeparator()
+        self._action(edit, "&Filter conversations", ["Ctrl+F", "/"], self.focus_filter)
+
+        review = menu.addMenu("&Review")
+        self.accept_action = self._action(review, "&Accept", "A", self.accept_current, "Accept and go to the next pending")
+        self.reject_action = self._action(review, "Re&ject", "X", self.reject_current, "Reject and go to the next pending")
+        self.edit_action = self._action(review, "&Edit…", ["E", "Return"], self.edit_current, "Edit the fact text")
+        self.skip_action = self._action(review, "&Skip", "Space", self.skip_current, "Skip for now")
+        review.addSeparator()
+        self._action(review, "&Next proposal", "J", lambda: self.move_proposal(1))
+        self._action(review, "&Previous proposal", "K", lambda: self.move_proposal(-1))
+        self._action(review, "Next conversation with &pending", "N", self.next_pending_conversation)
+        review.addSeparator()
+        self._action(review, "Add a memory by &hand…", "H", self.add_manual, "Add a memory to the selected turn")
+
+        model = menu.addMenu("&Model")
+        self.extract_action = self._action(model, "&Extract this conversation", "Ctrl+E", self.extract_current)
+        self.extract_all_action = self._action(model, "Extract &all new conversations", "Ctrl+Shift+E", self.extract_all)
+        self.cancel_action = self._action(model, "&Cancel extraction", "Escape", self.controller.cancel)
+        model.addSeparator()
+        self._action(model, "Choose &model file…", "", self.choose_model)
+        self._action(model, "Use a &prompt file…", "", self.choose_prompt)
+        self._action(model, "Use the &bundled prompt", "", self.reset_prompt)
+
+        view = menu.addMenu("&View")
+        status_toggle = QAction("&Status bar", self, checkable=True, checked=True)
+        status_toggle.toggled.connect(self.statusBar().setVisible)
+        view.addAction(status_toggle)
+        help_menu = menu.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", ["?", "F1"], self.show_shortcuts)
+        self._action(help_menu, "&About Scallop Curator", "", self.show_about)
+
+    def _connect(self) -> None:
+        self.filter_edit.textChanged.connect(self.conversation_filter.setFilterFixedString)
+        self.conversation_view.selectionModel().currentChanged.connect(self._conversation_changed)
+        self.proposal_view.selectionModel().currentChanged.connect(self._proposal_changed)
+        self.turn_view.selectionModel().currentChanged.connect(self._turn_changed)
+        self.cancel_button.clicked.connect(self.controller.cancel)
+        self.controller.modelState.connect(self._model_state_changed)
+        self.controller.progress.connect(self._progress)
+        self.controller.resultReady.connect(self._store_result)
+        self.controller.finished.connect(self._extraction_finished)
+        self.controller.failed.connect(self._extraction_failed)
+
+    # ------------------------------------------------------------------ state
+    def current_conversation(self) -> str | None:
+        return self.turns.conversation_id
+
+    def current_proposal_row(self) -> int:
+        index = self.proposal_view.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def _restore_state(self) -> None:
+        qsettings = QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+        geometry = qsettings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = qsettings.value("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        conversation = self.store.get_meta("ui.conversation")
+        proposal = self.store.get_meta("ui.proposal")
+        if conversation and self.conversations.row_of(conversation) >= 0:
+            self.select_conversation(conversation)
+            if proposal and proposal.isdigit():
+                self.select_proposal(int(proposal))
+        elif self.conversations.rowCount():
+            self.conversation_view.setCurrentIndex(self.conversation_filter.index(0, 0))
+
+    def _save_window(self) -> None:
+        qsettings = QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+        qsettings.setValue("geometry", self.saveGeometry())
+        qsettings.setValue("splitter", self.splitter.saveState())
+        qsettings.sync()
+
+    def select_conversation(self, conversation_id: str) -> None:
+        row = self.conversations.row_of(conversation_id)
+        if row < 0:
+            return
+        proxy = self.conversation_filter.mapFromSource(self.conversations.index(row))
+        if not proxy.isValid():
+            self.filter_edit.clear()
+            proxy = self.conversation_filter.mapFromSource(self.conversations.index(row))
+        self.conversation_view.setCurrentIndex(proxy)
+        self.conversation_view.scrollTo(proxy)
+
+    def select_proposal(self, proposal_id: int) -> None:
+        row = self.proposals.row_of(proposal_id)
+        if row >= 0:
+            self.proposal_view.setCurrentIndex(self.proposals.index(row))
+
+    def _conversation_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        conversation_id = current.data(roles.ID_ROLE) if current.isValid() else None
+        if conversation_id == self.turns.conversation_id:
+            return
+        self.turns.load(conversation_id)
+        self.proposals.load(conversation_id)
+        self.store.set_meta("ui.conversation", conversation_id)
+        self._update_titles()
+        if self.proposals.rowCount():
+            first = self.proposals.next_pending(-1)
+            self.proposal_view.setCurrentIndex(self.proposals.index(max(first, 0)))
+        self._update_status()
+
+    def _proposal_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        proposal = self.proposals.proposal(current.row())
+        self.store.set_meta("ui.proposal", str(proposal.id))
+        self.turns.set_highlight(proposal.turn_id)
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            row = self.turns.row_of_turn(proposal.turn_id)
+            if row >= 0:
+                index = self.turns.index(row)
+                self.turn_view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                self.turn_view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        finally:
+            self._syncing = False
+
+    def _turn_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid() or self._syncing:
+            return
+        turn = self.turns.turn(current.row())
+        rows = self.proposals.rows_for_turn(turn.id)
+        self.turns.set_highlight(turn.id)
+        if rows:
+            self._syncing = True
+            try:
+                index = self.proposals.index(rows[0])
+                self.proposal_view.setCurrentIndex(index)
+                self.proposal_view.scrollTo(index)
+            finally:
+                self._syncing = False
+        else:
+            self.proposal_view.selectionModel().clearCurrentIndex()
+            self.proposal_view.clearSelection()
+
+    def _update_titles(self) -> None:
+        conversation_id = self.current_conversation()
+        if conversation_id is None:
+            self.turns_title.setText("Open a chat export to begin (Ctrl+O)")
+            self.proposals_title.setText("Proposed memories")
+            return
+        summary = self.conversations.summary(self.conversations.row_of(conversation_id))
+        date = f" · {summary.created_at[:10]}" if summary.created_at else ""
+        self.turns_title.setText(f"{summary.title} · {summary.turn_count} turns{date}")
+        if not summary.extracted:
+            hint = "not extracted yet: press Ctrl+E"
+        else:
+            hint = f"{summary.pending} pending of {summary.proposals}"
+        self.proposals_title.setText(f"Proposed memories · {hint}")
+
+    def _update_status(self) -> None:
+        pending = self.store.pending_count()
+        self.pending_label.setText(f"{pending} pending")
+        self.undo_action.setEnabled(self.store.can_undo())
+        self.redo_action.setEnabled(self.store.can_redo())
+        model = resolve_model(self.settings.model_path)
+        name = describe(model) if model else "no model chosen"
+        self.model_label.setText(f"{name} · {self._model_state}  │")
+
+    def notify(self, message: str, milliseconds: int = 5000) -> None:
+        """A passing note in the status bar that never hides the model's state or progress."""
+        self.notice_label.setText(message)
+        self._notice_timer.start(milliseconds)
+
+    # ------------------------------------------------------------------ review
+    def _decide(self, status: Status, edited_text: str | None = None, advance: bool = True) -> None:
+        row = self.current_proposal_row()
+        if row < 0:
+            return
+        proposal = self.proposals.proposal(row)
+        try:
+            self.store.decide(proposal.id, status, edited_text)  # committed before the UI moves on
+        except StoreError as error:
+            QMessageBox.warning(self, "Decision not saved", str(error))
+            return
+        self._refresh_after_change()
+        if advance:
+            following = self.proposals.next_pending(row)
+            if following >= 0:
+                self.proposal_view.setCurrentIndex(self.proposals.index(following))
+
+    def accept_current(self) -> None:
+        self._decide(Status.ACCEPTED)
+
+    def reject_current(self) -> None:
+        self._decide(Status.REJECTED)
+
+    def skip_current(self) -> None:
+        self._decide(Status.SKIPPED)
+
+    def edit_current(self) -> None:
+        row = self.current_proposal_row()
+        if row < 0:
+            return
+        proposal = self.proposals.proposal(row)
+        dialog = FactEditDialog(self, "Edit memory", proposal.text)
+        if dialog.exec() and dialog.text.text().strip():
+            self._decide(Status.EDITED, dialog.text.text(), advance=True)
+
+    def add_manual(self) -> None:
+        index = self.turn_view.currentIndex()
+        if not index.isValid():
+            self.notify("Select a turn first, then press H to add a memory to it.", 4000)
+            return
+        turn = self.turns.turn(index.row())
+        dialog = FactEditDialog(self, "Add a memory by hand", "", with_fields=True)
+        if not dialog.exec():
+            return
+        proposal = self.store.add_manual(turn.conversation_id, turn.id, dialog.text.text(),
+                                         dialog.subject.text().strip() or "user", dialog.category.currentText())
+        self._refresh_after_change()
+        self.select_proposal(proposal.id)
+
+    def undo(self) -> None:
+        self._jump_to(self.store.undo())
+
+    def redo(self) -> None:
+        self._jump_to(self.store.redo())
+
+    def _jump_to(self, proposal_id: int | None) -> None:
+        if proposal_id is None:
+            return
+        proposal = self.store.proposal(proposal_id)
+        self._refresh_after_change()
+        if proposal.conversation_id != self.current_conversation():
+            self.select_conversation(proposal.conversation_id)
+        self.select_proposal(proposal_id)
+
+    def _refresh_proposals(self) -> None:
+        """Re-read proposals keeping the selection; with none yet, select the first pending."""
+        row = self.current_proposal_row()
+        current = self.proposals.proposal(row).id if row >= 0 else None
+        self.proposals.refresh()
+        if current is not None and self.proposals.row_of(current) >= 0:
+            if self.proposals.row_of(current) != self.current_proposal_row():
+                self.select_proposal(current)
+        elif self.proposals.rowCount():
+            first = self.proposals.next_pending(-1)
+            self.proposal_view.setCurrentIndex(self.proposals.index(max(first, 0)))
+
+    def _refresh_after_change(self) -> None:
+        self._refresh_proposals()
+        self.turns.refresh()
+        self.conversations.refresh_counts()
+        self._update_titles()
+        self._update_status()
+
+    def move_proposal(self, step: int) -> None:
+        count = self.proposals.rowCount()
+        if count:
+            row = min(max(self.current_proposal_row() + step, 0), count - 1)
+            self.proposal_view.setCurrentIndex(self.proposals.index(row))
+
+    def next_pending_conversation(self) -> None:
+        count = self.conversation_filter.rowCount()
+        current = self.conversation_view.currentIndex().row()
+        for offset in range(1, count + 1):
+            index = self.conversation_filter.index((current + offset) % count, 0)
+            if (index.data(roles.PENDING_ROLE) or 0) > 0:
+                self.conversation_view.setCurrentIndex(index)
+                self.proposal_view.setFocus()
+                return
+        self.notify("No conversation has pending proposals.", 3000)
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    # ------------------------------------------------------------------ files
+    def open_dialog(self) -> None:
+        start = self.settings.last_export or str(Path.home())
+        names, _ = QFileDialog.getOpenFileNames(self, "Open chat export", start, EXPORT_FILTER)
+        if names:
+            self.import_files([Path(n) for n in names])
+
+    def import_files(self, files: list[Path]) -> bool:
+        """Import each file in one transaction; a bad file gets a message and changes nothing."""
+        last_new: str | None = None
+        ok = True
+        for file in files:
+            try:
+                imported = load_export(file)
+                summary = self.store.import_file(imported, str(Path(file).resolve()))
+            except (ImportProblem, StoreError) as problem:
+                ok = False
+                QMessageBox.warning(self, "Could not import", str(problem))
+                continue
+            self.settings.last_export = str(Path(file).resolve().parent)
+            self.settings.save()
+            message = (f"{Path(file).name}: {summary.new_conversations} new conversations, "
+                       f"{summary.new_turns} new turns ({summary.format_name})")
+            if summary.skipped:
+                message += f"; skipped {len(summary.skipped)}"
+                QMessageBox.information(self, "Some conversations were skipped", "\n".join(
+                    f"{title}: {reason}" for title, reason in summary.skipped[:20]))
+            self.notify(message, 8000)
+            if imported.conversations:
+                last_new = imported.conversations[0].id
+        self.conversations.reload()
+        if last_new:
+            self.select_conversation(last_new)
+        self._update_status()
+        return ok
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.import_files(files))
+
+    # ------------------------------------------------------------------ model
+    def choose_model(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()), "GGUF models (*.gguf);;All files (*)")
+        if not name:
+            return
+        try:
+            check_gguf(name)
+        except ModelFileProblem as problem:
+            QMessageBox.warning(self, "Not a model file", str(problem))
+            return
+        self.settings.model_path = name
+        self.settings.save()
+        self._update_status()
+
+    def choose_prompt(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Choose a prompt file", str(Path.home()), "Prompt files (*.txt);;All files (*)")
+        if not name:
+            return
+        try:
+            prompt = load_prompt(name)
+        except PromptError as problem:
+            QMessageBox.warning(self, "Prompt not usable", str(problem))
+            return
+        self.settings.prompt_path = name
+        self.settings.save()
+        self.notify(f"Using prompt {prompt.version} from {name}", 5000)
+
+    def reset_prompt(self) -> None:
+        self.settings.prompt_path = None
+        self.settings.save()
+        self.notify("Using the bundled prompt", 4000)
+
+    def _model_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+        model = resolve_model(self.settings.model_path)
+        if model is None:
+            QMessageBox.information(self, "No model", "Choose a GGUF model file first (Model → Choose model file).")
+            return None
+        try:
+            check_gguf(model)
+            prompt = load_prompt(self.settings.prompt_path)
+        except (ModelFileProblem, PromptError) as problem:
+            QMessageBox.warning(self, "Cannot extract", str(problem))
+            return None
+        spec = ModelSpec(str(model), self.settings.prompt_path, self.settings.engine)
+        info = RunInfo(model=model.name, model_hash=fingerprint(model), prompt_version=prompt.version)
+        return spec, info
+
+    def extract_current(self) -> None:
+        conversation_id = self.current_conversation()
+        if conversation_id is None:
+            return
+        self._extract([conversation_id])
+
+    def extract_all(self) -> None:
+        ids = [s.id for s in self.store.conversations() if not s.extracted and s.user_turns]
+        if not ids:
+            self.notify("Every conversation has been extracted.", 4000)
+            return
+        self._extract(ids)
+
+    def _extract(self, conversation_ids: list[str]) -> None:
+        if self.controller.busy:
+            self.notify("An extraction is already running.", 3000)
+            return
+        prepared = self._model_spec()
+        if prepared is None:
+            return
+        spec, info = prepared
+        cases = [case for cid in conversation_ids for case in self.store.conversation(cid).extraction_cases()]
+        if not cases:
+            self.notify("This conversation has no user turns to extract.", 4000)
+            return
+        self._run = (self.store.start_run(info), info)
+        self._show_progress(True)
+        self.progress_label.setText(f"starting · {len(cases)} turns")
+        self.progress_bar.setRange(0, len(cases))
+        self.progress_bar.setValue(0)
+        self.controller.start(spec, cases)
+
+    def _store_result(self, result: TurnResult) -> None:
+        if self._run is None:
+            return
+        run_id, info = self._run
+        try:
+            self.store.record_result(run_id, info, result)
+        except (StoreError, KeyError) as error:
+            log.warning("could not store result for turn %s: %s", result.turn_index, error)
+            return
+        if result.conversation_id == self.current_conversation():
+            self._refresh_proposals()
+            self.turns.refresh()
+        self.conversations.refresh_counts()
+        self._update_titles()
+        self._update_status()
+
+    def _progress(self, done: int, total: int, seconds_left: float) -> None:
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        eta = "" if seconds_left < 0 or done == 0 else f" · ~{_duration(seconds_left)} left"
+        self.progress_label.setText(f"extracting {done}/{total} turns{eta}")
+
+    def _model_state_changed(self, state: str) -> None:
+        self._model_state = state
+        self._update_status()
+
+    def _extraction_finished(self, status: str) -> None:
+        if self._run is not None:
+            self.store.finish_run(self._run[0], status)
+            self._run = None
+        self._show_progress(False)
+        if status == "done":
+            self.notify("Extraction finished.", 5000)
+        elif status == "cancelled":
+            self.notify("Extraction cancelled; the turns already done are kept.", 5000)
+        self._refresh_after_change()
+
+    def _extraction_failed(self, message: str) -> None:
+        QMessageBox.warning(self, "Extraction stopped", message)
+
+    def _show_progress(self, visible: bool) -> None:
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(visible)
+
+    # ------------------------------------------------------------------ help, quit
+    def show_shortcuts(self) -> None:
+        ShortcutSheet(self).exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Scallop Curator",
+                          "Scallop Curator reviews the memories a local model proposes from your chat history.\n"
+                          f"Store: {self.store.path}\nLog: {paths.log_path()}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.controller.shutdown()
+        self._save_window()
+        event.accept()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"

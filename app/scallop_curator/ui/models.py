@@ -1,0 +1,243 @@
+"""Thin Qt item models over rows read from the store. They hold no state of their own beyond a
+cache of the last read; every change goes to the store first, then the model re-reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from scallop_curator.domain.review import Status
+from scallop_curator.store import ConversationSummary, Store, StoredProposal, StoredTurn, StoredTurnResult
+from scallop_curator.ui import roles
+
+Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+
+
+class ConversationListModel(QAbstractListModel):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self._store = store
+        self._rows: list[ConversationSummary] = []
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = self._store.conversations()
+        self.endResetModel()
+
+    def refresh_counts(self) -> None:
+        """Update counts in place so selection and scroll position stay put."""
+        fresh = {row.id: row for row in self._store.conversations()}
+        if set(fresh) != {row.id for row in self._rows}:
+            self.reload()
+            return
+        self._rows = [fresh[row.id] for row in self._rows]
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def row_of(self, conversation_id: str) -> int:
+        return next((i for i, row in enumerate(self._rows) if row.id == conversation_id), -1)
+
+    def summary(self, row: int) -> ConversationSummary:
+        return self._rows[row]
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == _DISPLAY:
+            return row.title
+        if role == roles.ID_ROLE:
+            return row.id
+        if role == roles.PENDING_ROLE:
+            return row.pending
+        if role == roles.EXTRACTED_ROLE:
+            return row.extracted
+        if role == roles.DATE_ROLE:
+            return (row.created_at or "")[:10]
+        if role == _TOOLTIP:
+            extracted = f"{row.extracted_turns} of {row.user_turns} user turns extracted"
+            return f"{row.title}\n{row.turn_count} turns · {extracted} · {row.pending} pending"
+        return None
+
+
+class TurnsModel(QAbstractListModel):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self._store = store
+        self._turns: list[StoredTurn] = []
+        self._results: dict[int, StoredTurnResult] = {}
+        self._proposal_counts: dict[int, int] = {}
+        self.conversation_id: str | None = None
+        self.highlight_turn: int | None = None
+
+    def load(self, conversation_id: str | None) -> None:
+        self.beginResetModel()
+        self.conversation_id = conversation_id
+        self.highlight_turn = None
+        self._read()
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        if self.conversation_id is None:
+            return
+        old = len(self._turns)
+        self._read()
+        if len(self._turns) != old:
+            self.beginResetModel()
+            self.endResetModel()
+        elif self._turns:
+            self.dataChanged.emit(self.index(0), self.index(len(self._turns) - 1))
+
+    def _read(self) -> None:
+        if self.conversation_id is None:
+            self._turns, self._results, self._proposal_counts = [], {}, {}
+            return
+        self._turns = self._store.turns(self.conversation_id)
+        self._results = self._store.turn_results(self.conversation_id)
+        counts: dict[int, int] = {}
+        for proposal in self._store.proposals(self.conversation_id):
+            counts[proposal.turn_id] = counts.get(proposal.turn_id, 0) + 1
+        self._proposal_counts = counts
+
+    def set_highlight(self, turn_id: int | None) -> None:
+        self.highlight_turn = turn_id
+        if self._turns:
+            self.dataChanged.emit(self.index(0), self.index(len(self._turns) - 1), [roles.HIGHLIGHT_ROLE])
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._turns)
+
+    def turn(self, row: int) -> StoredTurn:
+        return self._turns[row]
+
+    def row_of_turn(self, turn_id: int) -> int:
+        return next((i for i, t in enumerate(self._turns) if t.id == turn_id), -1)
+
+    def note(self, turn: StoredTurn) -> str:
+        """The small grey line under a user turn: what extraction made of it."""
+        if turn.role != "user":
+            return ""
+        result = self._results.get(turn.id)
+        count = self._proposal_counts.get(turn.id, 0)
+        if result is None:
+            return f"{count} added by hand" if count else ""
+        if not result.parse_ok:
+            return f"⚠ the model's answer could not be read: {result.error}"
+        cut = " · the message was cut to fit the model" if result.truncated else ""
+        if count == 0:
+            return "· nothing to remember" + cut
+        return f"{count} proposed" + cut
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._turns):
+            return None
+        turn = self._turns[index.row()]
+        if role == _DISPLAY:
+            return turn.text
+        if role == roles.ID_ROLE:
+            return turn.id
+        if role == roles.ROLE_ROLE:
+            return turn.role
+        if role == roles.NOTE_ROLE:
+            return self.note(turn)
+        if role == roles.HIGHLIGHT_ROLE:
+            return turn.id == self.highlight_turn
+        if role == _TOOLTIP:
+            return f"{turn.role} · {turn.time or 'no time'}"
+        return None
+
+
+_STATUS_LABEL = {
+    Status.PENDING: "pending",
+    Status.ACCEPTED: "accepted",
+    Status.EDITED: "edited",
+    Status.REJECTED: "rejected",
+    Status.SKIPPED: "skipped",
+}
+
+
+class ProposalsModel(QAbstractListModel):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self._store = store
+        self._rows: list[StoredProposal] = []
+        self.conversation_id: str | None = None
+
+    def load(self, conversation_id: str | None) -> None:
+        self.beginResetModel()
+        self.conversation_id = conversation_id
+        self._rows = self._store.proposals(conversation_id) if conversation_id else []
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        """Re-read; rows keep their places when only statuses changed."""
+        if self.conversation_id is None:
+            return
+        fresh = self._store.proposals(self.conversation_id)
+        if [p.id for p in fresh] == [p.id for p in self._rows]:
+            self._rows = fresh
+            if self._rows:
+                self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+        else:
+            self.load(self.conversation_id)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def proposal(self, row: int) -> StoredProposal:
+        return self._rows[row]
+
+    def row_of(self, proposal_id: int) -> int:
+        return next((i for i, p in enumerate(self._rows) if p.id == proposal_id), -1)
+
+    def rows_for_turn(self, turn_id: int) -> list[int]:
+        return [i for i, p in enumerate(self._rows) if p.turn_id == turn_id]
+
+    def next_pending(self, after_row: int, step: int = 1) -> int:
+        count = len(self._rows)
+        for offset in range(1, count + 1):
+            row = (after_row + step * offset) % count
+            if self._rows[row].status is Status.PENDING:
+                return row
+        return -1
+
+    @staticmethod
+    def detail(proposal: StoredProposal) -> str:
+        parts = [proposal.subject, proposal.category, f"{proposal.confidence:.2f}"]
+        if proposal.action != "fact":
+            parts.append(proposal.action.replace("_", " "))
+        if proposal.old_value:
+            parts.append(f"was: {proposal.old_value}")
+        if proposal.replaces:
+            parts.append(f"replaces: {proposal.replaces}")
+        if proposal.manual:
+            parts.append("added by hand")
+        if proposal.truncated:
+            parts.append("from a cut message")
+        return " · ".join(parts)
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        proposal = self._rows[index.row()]
+        if role == _DISPLAY:
+            return proposal.text
+        if role == roles.ID_ROLE:
+            return proposal.id
+        if role == roles.TURN_ID_ROLE:
+            return proposal.turn_id
+        if role == roles.STATUS_ROLE:
+            return _STATUS_LABEL.get(proposal.status, proposal.status.value)
+        if role == roles.DETAIL_ROLE:
+            return self.detail(proposal)
+        if role == _TOOLTIP:
+            source = "added by hand" if proposal.manual else f"{proposal.model} · prompt {proposal.prompt_version}"
+            original = f"\nmodel wrote: {proposal.content}" if proposal.edited_text is not None else ""
+            return f"turn {proposal.turn_index + 1} · {source}{original}"
+        return None
