@@ -25,11 +25,13 @@ KEYWORDS = {
 class FakeEngine:
     def __init__(self) -> None:
         self.delay = float(os.environ.get("FAKE_ENGINE_DELAY", "0"))
+        # Stuck: ignores cancel, like llama.cpp inside a long prompt evaluation.
+        self.stuck = os.environ.get("FAKE_ENGINE_STUCK") == "1"
 
     def extract(self, case: ExtractionCase, should_stop: Callable[[], bool]) -> TurnResult:
         deadline = time.monotonic() + self.delay
         while time.monotonic() < deadline:
-            if should_stop():
+            if should_stop() and not self.stuck:
                 break
             time.sleep(0.01)
         if "UNPARSEABLE" in case.message:

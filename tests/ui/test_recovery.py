@@ -1,0 +1,97 @@
+"""Crashes must cost a worker restart and a message, never the window or a decision."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from scallop_curator.domain.review import Status
+from scallop_curator.store import Store
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_worker_killed_mid_run_then_recovers(qtbot, open_window, sample_export: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    messages: list[str] = []
+    monkeypatch.setattr("scallop_curator.ui.main_window.QMessageBox.warning",
+                        lambda _parent, _title, text: messages.append(text))
+    monkeypatch.setenv("FAKE_ENGINE_DELAY", "0.5")  # read by the fake engine in the spawned worker
+    window = open_window()
+    window.import_files([sample_export])
+    conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")
+    window.select_conversation(conversation.id)
+    with qtbot.waitSignal(window.controller.resultReady, timeout=30_000):
+        window.extract_current()
+    with qtbot.waitSignal(window.controller.finished, timeout=10_000) as finished:
+        os.kill(window.controller.client.pid, signal.SIGKILL)
+    assert finished.args == ["failed"]
+    assert messages and "stopped unexpectedly" in messages[0] and "SIGKILL" in messages[0]
+    assert window.isVisible()
+    assert "not loaded" in window.model_label.text()
+
+    # The next extraction restarts the worker and completes.
+    monkeypatch.setenv("FAKE_ENGINE_DELAY", "0")
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000) as again:
+        qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert again.args == ["done"]
+    assert window.proposals.rowCount() == 3
+
+
+@pytest.mark.parametrize("stuck", ["0", "1"], ids=["cooperative", "stuck-in-native-code"])
+def test_cancel_stops_within_a_second(qtbot, open_window, sample_export: Path, monkeypatch, stuck: str) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    monkeypatch.setenv("FAKE_ENGINE_DELAY", "30")  # one turn would take 30 s
+    monkeypatch.setenv("FAKE_ENGINE_STUCK", stuck)
+    window = open_window()
+    window.import_files([sample_export])
+    with qtbot.waitSignal(window.controller.modelState, timeout=30_000, check_params_cb=lambda s: s == "extracting"):
+        window.extract_all()
+    assert window.cancel_button.isVisible()
+    started = time.monotonic()
+    with qtbot.waitSignal(window.controller.finished, timeout=5_000) as finished:
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    assert finished.args == ["cancelled"]
+    assert time.monotonic() - started < 1.5
+    assert not window.cancel_button.isVisible()
+
+
+def test_decision_survives_app_killed_right_after_it_is_shown(tmp_path: Path, sample_export: Path, demo_model: Path) -> None:
+    db = tmp_path / "memories.db"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(HERE.parent)}
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "decide_then_wait.py"), str(db), str(sample_export), str(demo_model)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert line.startswith("SHOWN"), process.stderr.read() if process.stderr else line
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    _, proposal_id, shown = line.split()
+    assert shown == "accepted"
+    store = Store(db)
+    try:
+        assert store.proposal(int(proposal_id)).status is Status.ACCEPTED
+        assert [m["proposal_id"] for m in store.memories()] == [int(proposal_id)]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("name", ["notes.txt"])
+def test_missing_file_message_names_it(qtbot, open_window, tmp_path: Path, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    shown: list[str] = []
+    monkeypatch.setattr("scallop_curator.ui.main_window.QMessageBox.warning",
+                        lambda _parent, _title, text: shown.append(text))
+    window = open_window()
+    assert not window.import_files([tmp_path / name])
+    assert shown and name in shown[0]
