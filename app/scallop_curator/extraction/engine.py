@@ -3,17 +3,22 @@ must never take the window down with it."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scallop_curator import paths
 from scallop_curator.domain.conversation import ExtractionCase
 from scallop_curator.domain.results import TurnResult
 from scallop_curator.extraction import chat_template
 from scallop_curator.extraction.grammar import fact_grammar, max_answer_tokens
+from scallop_curator.extraction.model_file import fingerprint
 from scallop_curator.extraction.output import ParseFailure, parse_facts
 from scallop_curator.extraction.prompt import PromptTemplate
 from scallop_curator.settings import EngineSettings
@@ -22,6 +27,7 @@ log = logging.getLogger("engine")
 
 CUT_MARK = "\n[… {n} characters cut …]\n"
 _SENTINEL = "\u2063SCALLOP\u2063"
+_STATE_MAGIC = b"SCALLOP-PREFIX-STATE 1\n"
 
 
 @dataclass
@@ -39,12 +45,15 @@ class LocalEngine:
     """
 
     def __init__(self, model_path: str | Path, prompt: PromptTemplate, settings: EngineSettings,
-                 reuse_prefix: bool = True) -> None:
+                 reuse_prefix: bool = True, persist_prefix: bool = True) -> None:
         from llama_cpp import Llama, LlamaGrammar
 
         self.prompt = prompt
         self.settings = settings
         self.reuse_prefix = reuse_prefix
+        self.model_path = Path(model_path)
+        self.persist_prefix = persist_prefix
+        self.prefix_source: str | None = None  # "disk" or "evaluated" once snapshotted
         self.llm = Llama(
             model_path=str(model_path),
             n_ctx=settings.n_ctx,
@@ -95,10 +104,64 @@ class LocalEngine:
         tokens = self._tokens(prefix_text)[:-1]
         if not tokens:
             return
+        self._prefix_tokens = tokens
+        file = self._state_file(tokens) if self.persist_prefix else None
+        if file is not None and self._load_state_file(file, tokens):
+            self.prefix_source = "disk"
+            return
         self.llm.reset()
         self.llm.eval(tokens)
-        self._prefix_tokens = tokens
-        self._prefix_state = self.llm.save_state()
+        self._prefix_state = _lean(self.llm.save_state())
+        self.prefix_source = "evaluated"
+        if file is not None:
+            _write_state_file(file, tokens, self._prefix_state)
+
+    # -------------------------------------------------------------- snapshot on disk
+    def _state_file(self, tokens: list[int]) -> Path | None:
+        """One file per (model fingerprint, prompt version); the name also pins the exact prefix
+        tokens and the llama.cpp build, whose state format may change."""
+        import llama_cpp
+
+        try:
+            model = fingerprint(self.model_path)
+        except OSError:
+            return None
+        pin = hashlib.sha256(json.dumps([tokens, llama_cpp.__version__]).encode()).hexdigest()[:12]
+        version = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.prompt.version)
+        return paths.cache_dir() / "prefix-state" / f"{model}-{version}-{pin}.state"
+
+    def _load_state_file(self, file: Path, tokens: list[int]) -> bool:
+        from llama_cpp import LlamaState
+
+        try:
+            data = file.read_bytes()
+        except FileNotFoundError:
+            return False
+        except OSError as error:
+            log.warning("prefix state %s unreadable: %s", file, error)
+            return False
+        try:
+            if not data.startswith(_STATE_MAGIC):
+                raise ValueError("not a prefix state file")
+            end = data.index(b"\n", len(_STATE_MAGIC))
+            header = json.loads(data[len(_STATE_MAGIC):end])
+            blob = data[end + 1:]
+            if header["tokens"] != tokens or header["size"] != len(blob):
+                raise ValueError("prefix or size mismatch")
+            import numpy as np
+
+            input_ids = np.zeros_like(self.llm.input_ids)
+            input_ids[: len(tokens)] = tokens
+            state = LlamaState(input_ids=input_ids, scores=np.zeros((1, self.llm.n_vocab()), dtype=np.single),
+                               n_tokens=len(tokens), llama_state=blob, llama_state_size=len(blob),
+                               seed=header["seed"])
+            self.llm.load_state(state)  # raises if llama.cpp rejects the data
+        except (ValueError, KeyError, TypeError, RuntimeError) as error:
+            log.warning("prefix state %s not usable (%s); evaluating the prefix again", file, error)
+            self.llm.reset()
+            return False
+        self._prefix_state = state
+        return True
 
     def _cut(self, text: str, budget: int) -> tuple[str, bool]:
         """Keep the start and the end of a text that does not fit in ``budget`` tokens."""
@@ -144,6 +207,8 @@ class LocalEngine:
         )
         raw = response["choices"][0]["text"]
         completion_tokens = response["usage"]["completion_tokens"]
+        # The last generated token is evaluated too when generation ends on EOS (not on
+        # max_tokens): never count more prompt tokens than were not already in the state.
         evaluated = max(self._last_eval - completion_tokens + 1, 0)
         latency = (time.perf_counter() - started) * 1000
         result = TurnResult(
@@ -154,7 +219,7 @@ class LocalEngine:
             latency_ms=round(latency, 1),
             truncated=truncated,
             prompt_tokens=len(tokens),
-            evaluated_tokens=min(evaluated, len(tokens) - reused) if reused else evaluated,
+            evaluated_tokens=min(evaluated, len(tokens) - reused),
         )
         if should_stop():
             result.error = "cancelled"
@@ -165,3 +230,31 @@ class LocalEngine:
         except ParseFailure as failure:
             result.error = str(failure)
         return result
+
+
+def _lean(state: Any) -> Any:
+    """Drop the per-token scores from a snapshot. llama-cpp-python fills them only with
+    ``logits_all=True``, which we never use (sampling reads the context's own logits, and every
+    turn evaluates at least one token after a restore), yet ``save_state`` copies
+    min(n_prefix, n_batch) x n_vocab floats: hundreds of MB for a 250k-token vocabulary, copied
+    again on every ``load_state``. One zero row broadcasts into ``load_state``'s assignment."""
+    import numpy as np
+
+    state.scores = np.zeros((1, state.scores.shape[1]), dtype=np.single)
+    return state
+
+
+def _write_state_file(file: Path, tokens: list[int], state: Any) -> None:
+    header = json.dumps({"tokens": tokens, "size": state.llama_state_size, "seed": state.seed})
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(_STATE_MAGIC + header.encode() + b"\n" + bytes(state.llama_state))
+        os.replace(tmp, file)
+        # Older snapshots of the same model and prompt version are stale now.
+        stem = file.name.rsplit("-", 1)[0] + "-"
+        for old in file.parent.glob(f"{stem}*.state"):
+            if old != file and old.name.rsplit("-", 1)[0] + "-" == stem:
+                old.unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("prefix state not saved to %s: %s", file, error)
