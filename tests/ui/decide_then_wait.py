@@ -24,7 +24,12 @@ def main(db: str, export: str, model: str) -> None:
     app = QApplication([])
     window = MainWindow(Store(db), Settings(model_path=model), client=WorkerClient(engine_factory="fake_engine:make_engine"))
     window.show()
+    imported: list[str] = []
+    window.importer.finished.connect(imported.append)
     window.import_files([export])
+    while not imported:
+        app.processEvents()
+        time.sleep(0.01)
     conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")
     window.select_conversation(conversation.id)
     done: list[str] = []

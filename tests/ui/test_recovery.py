@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from scallop_curator.domain.review import Status
 from scallop_curator.store import Store
 
+from helpers import import_and_wait as _import
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -23,7 +25,7 @@ def test_worker_killed_mid_run_then_recovers(qtbot, open_window, sample_export: 
                         lambda _parent, _title, text: messages.append(text))
     monkeypatch.setenv("FAKE_ENGINE_DELAY", "0.5")  # read by the fake engine in the spawned worker
     window = open_window()
-    window.import_files([sample_export])
+    _import(qtbot, window, sample_export)
     conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")
     window.select_conversation(conversation.id)
     with qtbot.waitSignal(window.controller.resultReady, timeout=30_000):
@@ -50,7 +52,7 @@ def test_cancel_stops_within_a_second(qtbot, open_window, sample_export: Path, m
     monkeypatch.setenv("FAKE_ENGINE_DELAY", "30")  # one turn would take 30 s
     monkeypatch.setenv("FAKE_ENGINE_STUCK", stuck)
     window = open_window()
-    window.import_files([sample_export])
+    _import(qtbot, window, sample_export)
     with qtbot.waitSignal(window.controller.modelState, timeout=30_000, check_params_cb=lambda s: s == "extracting"):
         window.extract_all()
     assert window.cancel_button.isVisible()
@@ -93,5 +95,5 @@ def test_missing_file_message_names_it(qtbot, open_window, tmp_path: Path, monke
     monkeypatch.setattr("scallop_curator.ui.main_window.QMessageBox.warning",
                         lambda _parent, _title, text: shown.append(text))
     window = open_window()
-    assert not window.import_files([tmp_path / name])
+    _import(qtbot, window, tmp_path / name)
     assert shown and name in shown[0]

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from scallop_curator.domain.review import Status
 from scallop_curator.store import Store
+
+from helpers import import_and_wait as _import
 from scallop_curator.ui import roles
 
 
@@ -42,7 +44,7 @@ def _type_in_dialog(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_keyboard_review_survives_reopen(qtbot, open_window, sample_export: Path, db_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = open_window()
-    assert window.import_files([sample_export])
+    _import(qtbot, window, sample_export)
     _open_dutch(window)
     assert window.proposals.rowCount() == 0
     _extract(qtbot, window)
@@ -105,7 +107,7 @@ def test_keyboard_review_survives_reopen(qtbot, open_window, sample_export: Path
 
 def test_markup_in_chat_is_shown_literally(qtbot, open_window, sample_export: Path) -> None:  # type: ignore[no-untyped-def]
     window = open_window()
-    window.import_files([sample_export])
+    _import(qtbot, window, sample_export)
     conversation = next(s for s in window.store.conversations() if s.title == "Sourdough starter")
     window.select_conversation(conversation.id)
     texts = [window.turns.index(r).data() for r in range(window.turns.rowCount())]
@@ -114,7 +116,7 @@ def test_markup_in_chat_is_shown_literally(qtbot, open_window, sample_export: Pa
 
 def test_add_memory_by_hand_and_next_pending(qtbot, open_window, sample_export: Path) -> None:  # type: ignore[no-untyped-def]
     window = open_window()
-    window.import_files([sample_export])
+    _import(qtbot, window, sample_export)
     conversation = next(s for s in window.store.conversations() if s.title == "Quick maths")
     window.select_conversation(conversation.id)
     window.turn_view.setFocus()
@@ -144,7 +146,29 @@ def test_bad_file_is_refused_with_a_message(qtbot, open_window, tmp_path: Path, 
     bad = tmp_path / "broken.json"
     bad.write_text('[{"mapping": {"a": ', encoding="utf-8")
     window = open_window()
-    assert not window.import_files([bad])
+    _import(qtbot, window, bad)
     assert shown and "broken.json" in shown[0]
     assert window.store.conversations() == []
     assert window.isVisible()
+
+
+def test_multi_speaker_log_asks_who_the_user_is(qtbot, open_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests_paths import LOCOMO
+
+    asked: list[list[str]] = []
+
+    def choose(_parent, _title, _label, items, *_args):  # type: ignore[no-untyped-def]
+        asked.append(list(items))
+        return items[1], True
+
+    monkeypatch.setattr("scallop_curator.ui.main_window.QInputDialog.getItem", choose)
+    window = open_window()
+    with qtbot.waitSignal(window.importer.finished, timeout=60_000):
+        window.import_files([LOCOMO])
+    qtbot.waitUntil(lambda: window.conversations.total > 0, timeout=60_000)
+    assert asked and len(asked[0]) == 2
+    user = asked[0][1]
+    conversation = window.store.conversation(window.store.conversation_ids()[0])
+    user_turns = [t for t in conversation.turns if t.role == "user"]
+    assert user_turns and all(t.time is not None for t in conversation.turns)
+    assert user in window.store.conversations()[0].id or user.lower() in window.store.conversations()[0].id

@@ -7,10 +7,11 @@ from scallop_curator.store.records import (
     StoredTurn,
     StoredTurnResult,
 )
-from scallop_curator.store.store import Store, StoreError
+from scallop_curator.store.store import ImportCancelled, Store, StoreError
 
 __all__ = [
     "ConversationSummary",
+    "ImportCancelled",
     "ImportSummary",
     "Store",
     "StoreError",

@@ -14,6 +14,7 @@ def create(db: sqlite_utils.Database) -> None:
              "format": str, "imported_at": str},
             pk="id",
         )
+        db["conversations"].create_index(["created_at"])
     if "turns" not in db.table_names():
         db["turns"].create(
             {"id": int, "conversation_id": str, "idx": int, "role": str, "text": str, "time": str,
@@ -38,6 +39,7 @@ def create(db: sqlite_utils.Database) -> None:
             foreign_keys=[("run_id", "runs", "id"), ("turn_id", "turns", "id")],
         )
         db["turn_results"].create_index(["turn_id"])
+        db["turn_results"].create_index(["conversation_id"])
     if "proposals" not in db.table_names():
         db["proposals"].create(
             {"id": int, "run_id": int, "conversation_id": str, "turn_id": int, "content": str,

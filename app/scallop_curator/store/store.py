@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
@@ -25,6 +26,10 @@ from scallop_curator.store.records import (
 )
 
 log = logging.getLogger("store")
+
+
+class ImportCancelled(Exception):
+    """The user cancelled an import; nothing of the file was kept."""
 
 
 class StoreError(Exception):
@@ -82,12 +87,22 @@ class Store:
         self.db.conn.close()
 
     # ---------------------------------------------------------------- import
-    def import_file(self, imported: ImportedFile, source_file: str) -> ImportSummary:
-        """Add new conversations and new turns only; never touches existing turns' decisions."""
+    def import_file(self, imported: ImportedFile, source_file: str,
+                    progress: Callable[[int, int], None] | None = None,
+                    should_stop: Callable[[], bool] | None = None) -> ImportSummary:
+        """Add new conversations and new turns only; never touches existing turns' decisions.
+
+        One transaction: a cancelled or failed import leaves the store exactly as it was.
+        """
         new_conversations = new_turns = unchanged = 0
+        total = len(imported.conversations)
         try:
             with self.db.atomic():
-                for conversation in imported.conversations:
+                for position, conversation in enumerate(imported.conversations):
+                    if should_stop is not None and should_stop():
+                        raise ImportCancelled()
+                    if progress is not None and position % 200 == 0:
+                        progress(position, total)
                     added, is_new = self._merge_conversation(conversation, source_file, imported.format_name)
                     new_turns += added
                     new_conversations += int(is_new)
@@ -129,19 +144,65 @@ class Store:
         return added, is_new
 
     # ---------------------------------------------------------------- reading
-    def conversations(self) -> list[ConversationSummary]:
+    _ORDERS = {
+        "newest": "COALESCE(c.created_at, '') DESC, c.title",
+        "oldest": "COALESCE(c.created_at, '9999') ASC, c.title",
+        "title": "c.title COLLATE NOCASE, c.created_at DESC",
+    }
+
+    def _where(self, text: str, since: str | None, pending_only: bool) -> tuple[str, list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if text:
+            clauses.append("c.title LIKE ? ESCAPE '\\'")
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        if since:
+            clauses.append("c.created_at >= ?")
+            params.append(since)
+        if pending_only:
+            clauses.append("EXISTS (SELECT 1 FROM proposals p WHERE p.conversation_id = c.id AND p.status = 'pending')")
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def conversation_ids(self, text: str = "", since: str | None = None, order: str = "newest",
+                         limit: int = -1, offset: int = 0, pending_only: bool = False) -> list[str]:
+        """One page of conversation ids, filtered by title and date, in the chosen order."""
+        where, params = self._where(text, since, pending_only)
         rows = self.db.execute(
-            """
-            SELECT c.id, c.title, c.created_at,
-              (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id),
-              (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id AND t.role = 'user'),
-              (SELECT COUNT(DISTINCT r.turn_id) FROM turn_results r WHERE r.conversation_id = c.id),
-              (SELECT COUNT(*) FROM proposals p WHERE p.conversation_id = c.id AND p.status = 'pending'),
-              (SELECT COUNT(*) FROM proposals p WHERE p.conversation_id = c.id AND p.status != 'withdrawn')
-            FROM conversations c ORDER BY COALESCE(c.created_at, '') DESC, c.title
-            """
+            f"SELECT c.id FROM conversations c{where} ORDER BY {self._ORDERS[order]} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         ).fetchall()
-        return [ConversationSummary(*row) for row in rows]
+        return [row[0] for row in rows]
+
+    def conversation_count(self, text: str = "", since: str | None = None) -> int:
+        where, params = self._where(text, since, False)
+        return self.db.execute(f"SELECT COUNT(*) FROM conversations c{where}", params).fetchone()[0]
+
+    def summaries(self, ids: list[str]) -> dict[str, ConversationSummary]:
+        """Counts for just these conversations: a page of the list costs a page of work."""
+        result: dict[str, ConversationSummary] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"""
+                SELECT c.id, c.title, c.created_at,
+                  (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id),
+                  (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id AND t.role = 'user'),
+                  (SELECT COUNT(DISTINCT r.turn_id) FROM turn_results r WHERE r.conversation_id = c.id),
+                  (SELECT COUNT(*) FROM proposals p WHERE p.conversation_id = c.id AND p.status = 'pending'),
+                  (SELECT COUNT(*) FROM proposals p WHERE p.conversation_id = c.id AND p.status != 'withdrawn')
+                FROM conversations c WHERE c.id IN ({marks})
+                """,
+                chunk,
+            ).fetchall()
+            result.update({row[0]: ConversationSummary(*row) for row in rows})
+        return result
+
+    def conversations(self) -> list[ConversationSummary]:
+        ids = self.conversation_ids()
+        found = self.summaries(ids)
+        return [found[i] for i in ids]
 
     def conversation(self, conversation_id: str) -> Conversation:
         """Rebuild the domain conversation (used to build extraction cases)."""

@@ -4,12 +4,16 @@ and every review action as a keyboard-first menu action."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -30,17 +34,20 @@ from scallop_curator.extraction.client import ModelSpec, WorkerClient
 from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf, fingerprint
 from scallop_curator.extraction.models_on_disk import describe, resolve_model
 from scallop_curator.extraction.prompt import PromptError, load_prompt
-from scallop_curator.importers import ImportProblem, load_export
+from scallop_curator.importers import ImportOptions
 from scallop_curator.settings import Settings
-from scallop_curator.store import Store, StoreError
+from scallop_curator.store import ImportSummary, Store, StoreError
 from scallop_curator.ui import roles
 from scallop_curator.ui.delegates import ConversationDelegate, ProposalDelegate, TurnDelegate
 from scallop_curator.ui.dialogs import FactEditDialog, ShortcutSheet
 from scallop_curator.ui.extraction_controller import ExtractionController
+from scallop_curator.ui.import_controller import ImportController
 from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
 
 log = logging.getLogger("ui")
 
+DATE_RANGES = [("Any date", 0), ("Past week", 7), ("Past month", 31), ("Past year", 366)]
+SORT_ORDERS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("By title", "title")]
 EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
 
@@ -86,6 +93,7 @@ class MainWindow(QMainWindow):
         self.store = store
         self.settings = settings or Settings.load()
         self.controller = ExtractionController(client)
+        self.importer = ImportController(store.path)
         self._run: tuple[int, RunInfo] | None = None
         self._syncing = False
         self.setWindowTitle(f"Scallop Curator — {store.path.name}")
@@ -94,7 +102,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self._connect()
+        self._import_new: str | None = None
         self.conversations.reload()
+        self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
         self._restore_state()
         self._update_status()
         self.proposal_view.setFocus()
@@ -102,16 +112,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ layout
     def _build_views(self) -> None:
         self.conversations = ConversationListModel(self.store)
-        self.conversation_filter = QSortFilterProxyModel(self)
-        self.conversation_filter.setSourceModel(self.conversations)
-        self.conversation_filter.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.turns = TurnsModel(self.store)
         self.proposals = ProposalsModel(self.store)
 
         self.conversation_view = QListView(objectName="conversations")
         self.filter_edit = FilterEdit(self.conversation_view)
         self.filter_edit.setClearButtonEnabled(True)
-        self.conversation_view.setModel(self.conversation_filter)
+        self.conversation_view.setModel(self.conversations)
         self.conversation_view.setItemDelegate(ConversationDelegate(self.conversation_view))
         self.conversation_view.setUniformItemSizes(True)
 
@@ -131,10 +138,25 @@ class MainWindow(QMainWindow):
         self.turns_title.setTextFormat(Qt.TextFormat.PlainText)
         self.proposals_title = QLabel("Proposed memories")
         conv_title = QLabel("Conversations")
+        self.conversations_title = conv_title
         for label in (self.turns_title, self.proposals_title, conv_title):
             label.setStyleSheet("font-weight: 600; padding: 2px 0;")
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(_pane(conv_title, self.conversation_view, self.filter_edit))
+        self.date_combo = QComboBox(objectName="dateFilter")
+        for label, days in DATE_RANGES:
+            self.date_combo.addItem(label, days)
+        self.sort_combo = QComboBox(objectName="sortOrder")
+        for label, order in SORT_ORDERS:
+            self.sort_combo.addItem(label, order)
+        query_row = QWidget()
+        query_layout = QVBoxLayout(query_row)
+        query_layout.setContentsMargins(0, 0, 0, 0)
+        query_layout.addWidget(self.filter_edit)
+        combos = QHBoxLayout()
+        combos.addWidget(self.date_combo)
+        combos.addWidget(self.sort_combo)
+        query_layout.addLayout(combos)
+        splitter.addWidget(_pane(conv_title, self.conversation_view, query_row))
         splitter.addWidget(_pane(self.turns_title, self.turn_view))
         splitter.addWidget(_pane(self.proposals_title, self.proposal_view))
         splitter.setSizes([240, 560, 400])
@@ -207,7 +229,7 @@ class MainWindow(QMainWindow):
         model = menu.addMenu("&Model")
         self.extract_action = self._action(model, "&Extract this conversation", "Ctrl+E", self.extract_current)
         self.extract_all_action = self._action(model, "Extract &all new conversations", "Ctrl+Shift+E", self.extract_all)
-        self.cancel_action = self._action(model, "&Cancel extraction", "Escape", self.controller.cancel)
+        self.cancel_action = self._action(model, "&Cancel extraction or import", "Escape", self.cancel_work)
         model.addSeparator()
         self._action(model, "Choose &model file…", "", self.choose_model)
         self._action(model, "Use a &prompt file…", "", self.choose_prompt)
@@ -222,11 +244,20 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About Scallop Curator", "", self.show_about)
 
     def _connect(self) -> None:
-        self.filter_edit.textChanged.connect(self.conversation_filter.setFilterFixedString)
+        self._filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._filter_timer.timeout.connect(self._apply_query)
+        self.filter_edit.textChanged.connect(self._filter_timer.start)
+        self.date_combo.currentIndexChanged.connect(self._apply_query)
+        self.sort_combo.currentIndexChanged.connect(self._apply_query)
+        self.importer.progress.connect(self._import_progress)
+        self.importer.fileDone.connect(self._import_done)
+        self.importer.fileFailed.connect(lambda message: QMessageBox.warning(self, "Could not import", message))
+        self.importer.needsSpeaker.connect(self._ask_speaker)
+        self.importer.finished.connect(self._import_finished)
         self.conversation_view.selectionModel().currentChanged.connect(self._conversation_changed)
         self.proposal_view.selectionModel().currentChanged.connect(self._proposal_changed)
         self.turn_view.selectionModel().currentChanged.connect(self._turn_changed)
-        self.cancel_button.clicked.connect(self.controller.cancel)
+        self.cancel_button.clicked.connect(self.cancel_work)
         self.controller.modelState.connect(self._model_state_changed)
         self.controller.progress.connect(self._progress)
         self.controller.resultReady.connect(self._store_result)
@@ -256,7 +287,7 @@ class MainWindow(QMainWindow):
             if proposal and proposal.isdigit():
                 self.select_proposal(int(proposal))
         elif self.conversations.rowCount():
-            self.conversation_view.setCurrentIndex(self.conversation_filter.index(0, 0))
+            self.conversation_view.setCurrentIndex(self.conversations.index(0))
 
     def _save_window(self) -> None:
         qsettings = QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
@@ -266,14 +297,33 @@ class MainWindow(QMainWindow):
 
     def select_conversation(self, conversation_id: str) -> None:
         row = self.conversations.row_of(conversation_id)
+        if row < 0 and (self.conversations.text or self.conversations.since):
+            self._clear_query()
+            row = self.conversations.row_of(conversation_id)
         if row < 0:
             return
-        proxy = self.conversation_filter.mapFromSource(self.conversations.index(row))
-        if not proxy.isValid():
-            self.filter_edit.clear()
-            proxy = self.conversation_filter.mapFromSource(self.conversations.index(row))
-        self.conversation_view.setCurrentIndex(proxy)
-        self.conversation_view.scrollTo(proxy)
+        index = self.conversations.index(row)
+        self.conversation_view.setCurrentIndex(index)
+        self.conversation_view.scrollTo(index)
+
+    def _apply_query(self) -> None:
+        days = self.date_combo.currentData() or 0
+        since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat() if days else None
+        current = self.current_conversation()
+        self.conversations.set_query(self.filter_edit.text().strip(), since, self.sort_combo.currentData())
+        row = self.conversations.row_of(current) if current else -1
+        if row >= 0:
+            self.conversation_view.setCurrentIndex(self.conversations.index(row))
+        self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
+
+    def _clear_query(self) -> None:
+        for widget in (self.filter_edit, self.date_combo):
+            widget.blockSignals(True)
+        self.filter_edit.clear()
+        self.date_combo.setCurrentIndex(0)
+        for widget in (self.filter_edit, self.date_combo):
+            widget.blockSignals(False)
+        self.conversations.set_query("", None)
 
     def select_proposal(self, proposal_id: int) -> None:
         row = self.proposals.row_of(proposal_id)
@@ -437,7 +487,8 @@ class MainWindow(QMainWindow):
     def _refresh_after_change(self) -> None:
         self._refresh_proposals()
         self.turns.refresh()
-        self.conversations.refresh_counts()
+        if self.current_conversation():
+            self.conversations.refresh_counts([self.current_conversation()])
         self._update_titles()
         self._update_status()
 
@@ -448,15 +499,19 @@ class MainWindow(QMainWindow):
             self.proposal_view.setCurrentIndex(self.proposals.index(row))
 
     def next_pending_conversation(self) -> None:
-        count = self.conversation_filter.rowCount()
-        current = self.conversation_view.currentIndex().row()
-        for offset in range(1, count + 1):
-            index = self.conversation_filter.index((current + offset) % count, 0)
-            if (index.data(roles.PENDING_ROLE) or 0) > 0:
-                self.conversation_view.setCurrentIndex(index)
-                self.proposal_view.setFocus()
-                return
-        self.notify("No conversation has pending proposals.", 3000)
+        model = self.conversations
+        pending = model.text, model.since, model.order
+        ids = self.store.conversation_ids(*pending, pending_only=True)
+        current = self.current_conversation()
+        candidates = [i for i in ids if i != current]
+        if not candidates:
+            self.notify("No other conversation has pending proposals.", 3000)
+            return
+        order = self.store.conversation_ids(*pending)
+        position = order.index(current) if current in order else -1
+        after = [i for i in candidates if order.index(i) > position]
+        self.select_conversation((after or candidates)[0])
+        self.proposal_view.setFocus()
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus()
@@ -469,34 +524,64 @@ class MainWindow(QMainWindow):
         if names:
             self.import_files([Path(n) for n in names])
 
-    def import_files(self, files: list[Path]) -> bool:
-        """Import each file in one transaction; a bad file gets a message and changes nothing."""
-        last_new: str | None = None
-        ok = True
-        for file in files:
-            try:
-                imported = load_export(file)
-                summary = self.store.import_file(imported, str(Path(file).resolve()))
-            except (ImportProblem, StoreError) as problem:
-                ok = False
-                QMessageBox.warning(self, "Could not import", str(problem))
-                continue
-            self.settings.last_export = str(Path(file).resolve().parent)
-            self.settings.save()
-            message = (f"{Path(file).name}: {summary.new_conversations} new conversations, "
-                       f"{summary.new_turns} new turns ({summary.format_name})")
-            if summary.skipped:
-                message += f"; skipped {len(summary.skipped)}"
-                QMessageBox.information(self, "Some conversations were skipped", "\n".join(
-                    f"{title}: {reason}" for title, reason in summary.skipped[:20]))
-            self.notify(message, 8000)
-            if imported.conversations:
-                last_new = imported.conversations[0].id
+    def import_files(self, files: list[Path], options: ImportOptions | None = None) -> None:
+        """Import in the background; each file is one transaction, so a bad one changes nothing."""
+        if not files:
+            return
+        self._import_new = None
+        self.importer.start([Path(f) for f in files], options)
+        QTimer.singleShot(500, self._show_import_progress)  # only slow work shows progress
+        self.settings.last_export = str(Path(files[-1]).resolve().parent)
+        self.settings.save()
+
+    def _show_import_progress(self) -> None:
+        if self.importer.busy:
+            self._show_progress(True)
+            self.progress_bar.setRange(0, 0)
+
+    def _import_progress(self, name: str, done: int, total: int) -> None:
+        if total:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(done)
+            self.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
+        else:
+            self.progress_label.setText(f"reading {name}")
+
+    def _import_done(self, summary: ImportSummary, first_ids: list[str]) -> None:
+        name = Path(summary.source).name
+        message = (f"{name}: {summary.new_conversations:,} new conversations, "
+                   f"{summary.new_turns:,} new turns ({summary.format_name})")
+        if summary.skipped:
+            message += f"; skipped {len(summary.skipped)}"
+            QMessageBox.information(self, "Some conversations were skipped", f"{name}:\n" + "\n".join(
+                f"{title}: {reason}" for title, reason in summary.skipped[:20]))
+        self.notify(message, 8000)
+        if first_ids:
+            self._import_new = first_ids[0]
+
+    def _ask_speaker(self, path: str, speakers: list[str]) -> None:
+        name, ok = QInputDialog.getItem(self, "Who is the user?",
+                                        f"{Path(path).name} is a log between several people.\n"
+                                        "Whose messages should the model read as yours?", speakers, 0, False)
+        if ok and name:
+            self.import_files([Path(path)], ImportOptions(user_speaker=name))
+
+    def _import_finished(self, status: str) -> None:
+        if not self.controller.busy:
+            self._show_progress(False)
+        if status == "cancelled":
+            self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
         self.conversations.reload()
-        if last_new:
-            self.select_conversation(last_new)
+        self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
+        if self._import_new:
+            self.select_conversation(self._import_new)
+        elif self.current_conversation() is None and self.conversations.rowCount():
+            self.conversation_view.setCurrentIndex(self.conversations.index(0))
         self._update_status()
-        return ok
+
+    def cancel_work(self) -> None:
+        self.importer.cancel()
+        self.controller.cancel()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -599,7 +684,7 @@ class MainWindow(QMainWindow):
         if result.conversation_id == self.current_conversation():
             self._refresh_proposals()
             self.turns.refresh()
-        self.conversations.refresh_counts()
+        self.conversations.refresh_counts([result.conversation_id])
         self._update_titles()
         self._update_status()
 
@@ -641,6 +726,7 @@ class MainWindow(QMainWindow):
                           f"Store: {self.store.path}\nLog: {paths.log_path()}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.importer.shutdown()
         self.controller.shutdown()
         self._save_window()
         event.accept()

@@ -17,39 +17,86 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 class ConversationListModel(QAbstractListModel):
+    """Conversations filtered and sorted by the store, fetched a page at a time, so a store
+    with tens of thousands of conversations opens at once and scrolls smoothly."""
+
+    PAGE = 200
+
     def __init__(self, store: Store) -> None:
         super().__init__()
         self._store = store
-        self._rows: list[ConversationSummary] = []
+        self._ids: list[str] = []
+        self._cache: dict[str, ConversationSummary] = {}
+        self._total = 0
+        self.text = ""
+        self.since: str | None = None
+        self.order = "newest"
+
+    def set_query(self, text: str | None = None, since: str | None | bool = False, order: str | None = None) -> None:
+        """Change the filter or order; ``since=False`` leaves the date filter as it is."""
+        if text is not None:
+            self.text = text
+        if since is not False:
+            self.since = since  # type: ignore[assignment]
+        if order is not None:
+            self.order = order
+        self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._rows = self._store.conversations()
+        self._total = self._store.conversation_count(self.text, self.since)
+        self._ids = self._store.conversation_ids(self.text, self.since, self.order, self.PAGE, 0)
+        self._cache = self._store.summaries(self._ids)
         self.endResetModel()
 
-    def refresh_counts(self) -> None:
-        """Update counts in place so selection and scroll position stay put."""
-        fresh = {row.id: row for row in self._store.conversations()}
-        if set(fresh) != {row.id for row in self._rows}:
-            self.reload()
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._ids) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
             return
-        self._rows = [fresh[row.id] for row in self._rows]
-        if self._rows:
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+        more = self._store.conversation_ids(self.text, self.since, self.order, self.PAGE, len(self._ids))
+        if not more:
+            self._total = len(self._ids)
+            return
+        self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(more) - 1)
+        self._ids.extend(more)
+        self._cache.update(self._store.summaries(more))
+        self.endInsertRows()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def refresh_counts(self, conversation_ids: list[str] | None = None) -> None:
+        """Re-read the counts of some conversations (default: all fetched) in place."""
+        ids = [i for i in (conversation_ids if conversation_ids is not None else self._ids) if i in self._cache]
+        if not ids:
+            return
+        self._cache.update(self._store.summaries(ids))
+        rows = [self._ids.index(i) for i in ids] if len(ids) < 50 else [0, len(self._ids) - 1]
+        self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._ids)
 
     def row_of(self, conversation_id: str) -> int:
-        return next((i for i, row in enumerate(self._rows) if row.id == conversation_id), -1)
+        """The row of a conversation, fetching further pages if it lies beyond them."""
+        while True:
+            try:
+                return self._ids.index(conversation_id)
+            except ValueError:
+                if not self.canFetchMore():
+                    return -1
+                self.fetchMore()
 
     def summary(self, row: int) -> ConversationSummary:
-        return self._rows[row]
+        return self._cache[self._ids[row]]
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
-        row = self._rows[index.row()]
+        row = self._cache[self._ids[index.row()]]
         if role == _DISPLAY:
             return row.title
         if role == roles.ID_ROLE:
@@ -62,7 +109,8 @@ class ConversationListModel(QAbstractListModel):
             return (row.created_at or "")[:10]
         if role == _TOOLTIP:
             extracted = f"{row.extracted_turns} of {row.user_turns} user turns extracted"
-            return f"{row.title}\n{row.turn_count} turns · {extracted} · {row.pending} pending"
+            date = f" · {row.created_at[:10]}" if row.created_at else ""
+            return f"{row.title}{date}\n{row.turn_count} turns · {extracted} · {row.pending} pending"
         return None
 
 

@@ -1,0 +1,118 @@
+"""Imports run on one background thread with their own store connection, so the window stays
+responsive while a 200 MB export is read; each file is one transaction, cancel rolls it back.
+
+Signals:
+    progress(str, int, int): file name, conversations stored, conversations in the file.
+    fileDone(object): an ImportSummary, with the ids of the file's conversations in ``ids``.
+    fileFailed(str): a plain message naming the file and what is wrong.
+    needsSpeaker(str, list): a multi-speaker log; the UI asks who the user is and imports again.
+    finished(str): "done" or "cancelled", once the queue is empty.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from scallop_curator.importers import ImportOptions, ImportProblem, load_export
+from scallop_curator.store import ImportCancelled, Store, StoreError
+
+log = logging.getLogger("import")
+
+_MULTI_SPEAKER_MARK = b'"dia_id"'
+
+
+class ImportController(QObject):
+    progress = Signal(str, int, int)
+    fileDone = Signal(object, list)
+    fileFailed = Signal(str)
+    needsSpeaker = Signal(str, list)
+    finished = Signal(str)
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__()
+        self._db_path = db_path
+        self._jobs: queue.Queue[tuple[Path, ImportOptions | None] | None] = queue.Queue()
+        self._cancel = threading.Event()
+        self._busy = threading.Event()
+        self._cancelled_any = False
+        self._thread = threading.Thread(target=self._loop, name="import", daemon=True)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy.is_set()
+
+    def start(self, files: list[Path], options: ImportOptions | None = None) -> None:
+        self._busy.set()
+        self._cancel.clear()
+        for file in files:
+            self._jobs.put((Path(file), options))
+
+    def cancel(self) -> None:
+        if self._busy.is_set():
+            self._cancel.set()
+
+    def shutdown(self) -> None:
+        self.cancel()
+        self._jobs.put(None)
+        self._thread.join(10)
+
+    def _loop(self) -> None:
+        store: Store | None = None
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                if store is not None:
+                    store.close()
+                return
+            path, options = job
+            try:
+                if store is None:
+                    store = Store(self._db_path)
+                self._import_one(store, path, options)
+            except Exception:  # a bug must not kill the thread; the user still gets a message
+                log.exception("import of %s failed", path)
+                self.fileFailed.emit(f"{path.name}: importing it failed because of an internal error; see the log.")
+            if self._jobs.empty():
+                cancelled = self._cancel.is_set()
+                self._cancel.clear()
+                self._busy.clear()
+                self.finished.emit("cancelled" if cancelled else "done")
+
+    def _import_one(self, store: Store, path: Path, options: ImportOptions | None) -> None:
+        if self._cancel.is_set():
+            return
+        try:
+            if options is None and _looks_multi_speaker(path):
+                from scallop_curator.importers.locomo import speakers_in
+
+                speakers = speakers_in(path)
+                if len(speakers) > 1:
+                    self.needsSpeaker.emit(str(path), speakers)
+                    return
+            self.progress.emit(path.name, 0, 0)
+            imported = load_export(path, options)
+            summary = store.import_file(
+                imported, str(path.resolve()),
+                progress=lambda done, total: self.progress.emit(path.name, done, total),
+                should_stop=self._cancel.is_set,
+            )
+        except ImportCancelled:
+            return
+        except (ImportProblem, StoreError) as problem:
+            self.fileFailed.emit(str(problem))
+            return
+        self.fileDone.emit(summary, [c.id for c in imported.conversations[:1]])
+
+
+def _looks_multi_speaker(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return _MULTI_SPEAKER_MARK in handle.read(65536)
+    except OSError:
+        return False
