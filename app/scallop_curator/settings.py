@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -36,6 +37,14 @@ class Settings(BaseModel):
     prompt_path: str | None = Field(default=None, description="A user's own prompt file, replacing the bundled one.")
     engine: EngineSettings = Field(default_factory=EngineSettings)
     last_export: str | None = None
+    # Where the model comes from, as the user chose it in "Choose a model" (None: never chosen;
+    # then resolve_model falls back to a downloaded scallopmemory-1, else the demo model).
+    model_source: Literal["hub", "file", "server", "demo"] | None = None
+    server_url: str | None = Field(default=None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    server_api_key: str | None = None
+    server_model: str | None = Field(default=None, description="A model id the server lists; None: the first it lists.")
+    server_concurrency: int = Field(default=4, ge=1, le=64)
+    first_run_done: bool = Field(default=False, description="The user has answered the first-run model question.")
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

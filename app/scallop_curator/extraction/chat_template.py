@@ -25,14 +25,16 @@ def _raise(message: str) -> None:
 
 
 def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    # The same options Hugging Face renders with; some templates use {% break %} / {% continue %}.
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
     env.globals["raise_exception"] = _raise
     env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
     return env
 
 
 def uses_thinking(template: str) -> bool:
-    return "<think>" in template or "enable_thinking" in template
+    # Some reasoning templates only mention the closing tag (to strip reasoning from history).
+    return "<think>" in template or "</think>" in template or "enable_thinking" in template
 
 
 def render(
@@ -55,9 +57,14 @@ def render(
         )
     except TemplateError as error:
         raise TemplateProblem(f"The model's chat template failed: {error}") from error
-    if uses_thinking(source) and not prompt.rstrip().endswith("</think>"):
-        # A thinking template without the switch: close the think block ourselves.
-        prompt += EMPTY_THINK
+    if uses_thinking(source):
+        tail = prompt.rstrip()
+        if tail.endswith("<think>"):
+            # The template opens the think block itself (DeepSeek-R1 style): close it empty.
+            prompt = tail + EMPTY_THINK.removeprefix("<think>")
+        elif not tail.endswith("</think>"):
+            # A thinking template without the switch: write the empty think block ourselves.
+            prompt += EMPTY_THINK
     return prompt
 
 

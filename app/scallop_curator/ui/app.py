@@ -41,11 +41,13 @@ def install_crash_handler(log_path: Path) -> None:
 
 
 def run(files: list[str] | None = None, db: str | None = None) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from scallop_curator.settings import Settings
     from scallop_curator.store import Store, StoreError
     from scallop_curator.ui.main_window import MainWindow
+    from scallop_curator.ui.model_setup import maybe_run_first_time_setup
 
     log_path = setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -61,6 +63,8 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
     window.show()
     if files:
         window.import_files([Path(f) for f in files])
+    # Once the window is up: ask how to get a model when none is usable and the user never answered.
+    QTimer.singleShot(0, window, lambda: maybe_run_first_time_setup(window))
     code = app.exec()
     store.close()
     return code

@@ -154,7 +154,10 @@ class ConversationDelegate(QStyledItemDelegate):
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
         painter.save()
         pending = index.data(roles.PENDING_ROLE) or 0
-        painter.setPen(QColor("#2f6fd6") if pending else QColor("#999999"))
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(option.palette.color(QPalette.ColorRole.HighlightedText))
+        else:
+            painter.setPen(QColor("#2f6fd6") if pending else QColor("#999999"))
         rect = option.rect.adjusted(0, 0, -PAD, 0)
         painter.drawText(rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), count)
         painter.restore()

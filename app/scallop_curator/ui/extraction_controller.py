@@ -16,12 +16,14 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from scallop_curator.domain.conversation import ExtractionCase
 from scallop_curator.domain.results import TurnResult
 from scallop_curator.extraction.client import Cancelled, EngineError, ModelSpec, WorkerClient, WorkerCrashed
+from scallop_curator.ui.relay import UiRelay
 
 log = logging.getLogger("ui")
 
@@ -32,14 +34,14 @@ class _Job:
     cases: list[ExtractionCase]
 
 
-class ExtractionController(QObject):
+class ExtractionController(UiRelay):
     modelState = Signal(str)
     progress = Signal(int, int, float)
     resultReady = Signal(object)
     finished = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, client: WorkerClient | None = None) -> None:
+    def __init__(self, client: Any = None) -> None:
         super().__init__()
         self.client = client or WorkerClient()
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
@@ -54,6 +56,13 @@ class ExtractionController(QObject):
     def start(self, spec: ModelSpec, cases: list[ExtractionCase]) -> None:
         self._busy.set()
         self._jobs.put(_Job(spec, cases))
+
+    def use_client(self, client: Any) -> None:
+        """Switch backend (local worker or server); only between jobs."""
+        if self._busy.is_set():
+            raise RuntimeError("cannot switch the model backend during an extraction")
+        self.client.shutdown()
+        self.client = client
 
     def cancel(self) -> None:
         if self._busy.is_set():
@@ -75,8 +84,8 @@ class ExtractionController(QObject):
                 self._run(job)
             except Exception:  # a bug here must not kill the thread silently
                 log.exception("extraction job failed")
-                self.failed.emit("Extraction stopped because of an internal error; see the log.")
-                self.finished.emit("failed")
+                self.post("failed", "Extraction stopped because of an internal error; see the log.")
+                self.post("finished", "failed")
             finally:
                 if self._jobs.empty():
                     self._busy.clear()
@@ -89,30 +98,30 @@ class ExtractionController(QObject):
         def on_result(result: TurnResult) -> None:
             nonlocal done
             done += 1
-            self.resultReady.emit(result)
+            self.post("resultReady", result)
             elapsed = time.monotonic() - started
-            self.progress.emit(done, total, elapsed / done * (total - done))
+            self.post("progress", done, total, elapsed / done * (total - done))
 
         try:
             if self.client.loaded != job.spec or not self.client.alive:
-                self.modelState.emit("loading")
+                self.post("modelState", "loading")
             self.client.load(job.spec)
-            self.modelState.emit("extracting")
-            self.progress.emit(0, total, -1.0)
+            self.post("modelState", "extracting")
+            self.post("progress", 0, total, -1.0)
             self.client.extract(job.spec, job.cases, on_result)
         except Cancelled:
-            self.modelState.emit("ready" if self.client.alive else "not loaded")
-            self.finished.emit("cancelled")
+            self.post("modelState", "ready" if self.client.alive else "not loaded")
+            self.post("finished", "cancelled")
             return
         except WorkerCrashed as crash:
-            self.modelState.emit("not loaded")
-            self.failed.emit(str(crash))
-            self.finished.emit("failed")
+            self.post("modelState", "not loaded")
+            self.post("failed", str(crash))
+            self.post("finished", "failed")
             return
         except EngineError as error:
-            self.modelState.emit("not loaded")
-            self.failed.emit(str(error))
-            self.finished.emit("failed")
+            self.post("modelState", "not loaded")
+            self.post("failed", str(error))
+            self.post("finished", "failed")
             return
-        self.modelState.emit("ready")
-        self.finished.emit("done")
+        self.post("modelState", "ready")
+        self.post("finished", "done")

@@ -16,17 +16,18 @@ import queue
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from scallop_curator.importers import ImportOptions, ImportProblem, load_export
 from scallop_curator.store import ImportCancelled, Store, StoreError
+from scallop_curator.ui.relay import UiRelay
 
 log = logging.getLogger("import")
 
 _MULTI_SPEAKER_MARK = b'"dia_id"'
 
 
-class ImportController(QObject):
+class ImportController(UiRelay):
     progress = Signal(str, int, int)
     fileDone = Signal(object, list)
     fileFailed = Signal(str)
@@ -77,12 +78,12 @@ class ImportController(QObject):
                 self._import_one(store, path, options)
             except Exception:  # a bug must not kill the thread; the user still gets a message
                 log.exception("import of %s failed", path)
-                self.fileFailed.emit(f"{path.name}: importing it failed because of an internal error; see the log.")
+                self.post("fileFailed", f"{path.name}: importing it failed because of an internal error; see the log.")
             if self._jobs.empty():
                 cancelled = self._cancel.is_set()
                 self._cancel.clear()
                 self._busy.clear()
-                self.finished.emit("cancelled" if cancelled else "done")
+                self.post("finished", "cancelled" if cancelled else "done")
 
     def _import_one(self, store: Store, path: Path, options: ImportOptions | None) -> None:
         if self._cancel.is_set():
@@ -93,21 +94,21 @@ class ImportController(QObject):
 
                 speakers = speakers_in(path)
                 if len(speakers) > 1:
-                    self.needsSpeaker.emit(str(path), speakers)
+                    self.post("needsSpeaker", str(path), speakers)
                     return
-            self.progress.emit(path.name, 0, 0)
+            self.post("progress", path.name, 0, 0)
             imported = load_export(path, options)
             summary = store.import_file(
                 imported, str(path.resolve()),
-                progress=lambda done, total: self.progress.emit(path.name, done, total),
+                progress=lambda done, total: self.post("progress", path.name, done, total),
                 should_stop=self._cancel.is_set,
             )
         except ImportCancelled:
             return
         except (ImportProblem, StoreError) as problem:
-            self.fileFailed.emit(str(problem))
+            self.post("fileFailed", str(problem))
             return
-        self.fileDone.emit(summary, [c.id for c in imported.conversations[:1]])
+        self.post("fileDone", summary, [c.id for c in imported.conversations[:1]])
 
 
 def _looks_multi_speaker(path: Path) -> bool:

@@ -42,7 +42,9 @@ from scallop_curator.ui.delegates import ConversationDelegate, ProposalDelegate,
 from scallop_curator.ui.dialogs import FactEditDialog, ShortcutSheet
 from scallop_curator.ui.extraction_controller import ExtractionController
 from scallop_curator.ui.import_controller import ImportController
+from scallop_curator.ui.model_setup import describe_source, open_model_setup, server_client_class, server_spec
 from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
+from scallop_curator.ui.settings_dialog import open_settings
 
 log = logging.getLogger("ui")
 
@@ -213,6 +215,8 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo)
         edit.addSeparator()
         self._action(edit, "&Filter conversations", ["Ctrl+F", "/"], self.focus_filter)
+        edit.addSeparator()
+        self._action(edit, "&Settings…", "Ctrl+,", lambda: open_settings(self))
 
         review = menu.addMenu("&Review")
         self.accept_action = self._action(review, "&Accept", "A", self.accept_current, "Accept and go to the next pending")
@@ -231,7 +235,8 @@ class MainWindow(QMainWindow):
         self.extract_all_action = self._action(model, "Extract &all new conversations", "Ctrl+Shift+E", self.extract_all)
         self.cancel_action = self._action(model, "&Cancel extraction or import", "Escape", self.cancel_work)
         model.addSeparator()
-        self._action(model, "Choose &model file…", "", self.choose_model)
+        self._action(model, "Choose &model…", "", lambda: open_model_setup(self))
+        self._action(model, "Open a GGUF &file…", "", self.choose_model)
         self._action(model, "Use a &prompt file…", "", self.choose_prompt)
         self._action(model, "Use the &bundled prompt", "", self.reset_prompt)
 
@@ -399,9 +404,13 @@ class MainWindow(QMainWindow):
         self.pending_label.setText(f"{pending} pending")
         self.undo_action.setEnabled(self.store.can_undo())
         self.redo_action.setEnabled(self.store.can_redo())
-        model = resolve_model(self.settings.model_path)
-        name = describe(model) if model else "no model chosen"
+        if self.settings.model_source == "server":
+            name = f"server {self.settings.server_model or self.settings.server_url}"
+        else:
+            model = resolve_model(self.settings.model_path)
+            name = describe(model) if model else "no model chosen"
         self.model_label.setText(f"{name} · {self._model_state}  │")
+        self.model_label.setToolTip(describe_source(self.settings))
 
     def notify(self, message: str, milliseconds: int = 5000) -> None:
         """A passing note in the status bar that never hides the model's state or progress."""
@@ -626,6 +635,10 @@ class MainWindow(QMainWindow):
         self.notify("Using the bundled prompt", 4000)
 
     def _model_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+        if self.settings.model_source == "server":
+            return self._server_spec()
+        if not isinstance(self.controller.client, WorkerClient):
+            self.controller.use_client(WorkerClient())
         model = resolve_model(self.settings.model_path)
         if model is None:
             QMessageBox.information(self, "No model", "Choose a GGUF model file first (Model → Choose model file).")
@@ -639,6 +652,26 @@ class MainWindow(QMainWindow):
         spec = ModelSpec(str(model), self.settings.prompt_path, self.settings.engine)
         info = RunInfo(model=model.name, model_hash=fingerprint(model), prompt_version=prompt.version)
         return spec, info
+
+    def _server_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+        client_class = server_client_class()
+        if client_class is None or not self.settings.server_url:
+            QMessageBox.information(self, "No server", "Give the server's address first (Model → Choose model…).")
+            return None
+        try:
+            prompt = load_prompt(self.settings.prompt_path)
+        except PromptError as problem:
+            QMessageBox.warning(self, "Cannot extract", str(problem))
+            return None
+        wanted = (self.settings.server_url, self.settings.server_api_key, self.settings.server_concurrency)
+        if getattr(self.controller.client, "settings_key", None) != wanted:
+            client = client_class(self.settings.server_url, api_key=self.settings.server_api_key,
+                                  concurrency=self.settings.server_concurrency)
+            client.settings_key = wanted
+            self.controller.use_client(client)
+        info = RunInfo(model=self.settings.server_model or "server default", prompt_version=prompt.version,
+                       backend=f"server {self.settings.server_url}")
+        return server_spec(self.settings), info
 
     def extract_current(self) -> None:
         conversation_id = self.current_conversation()
@@ -728,6 +761,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.importer.shutdown()
         self.controller.shutdown()
+        self.controller.drain()  # store the results that arrived while shutting down
         self._save_window()
         event.accept()
 
