@@ -124,3 +124,23 @@ def test_should_stop_ends_generation_with_cancelled(engine) -> None:  # type: ig
     # the engine is still usable afterwards
     after = engine.extract(case)
     assert after.parse_ok and after.error is None
+
+
+@pytest.mark.model
+def test_special_tokens_pasted_in_a_message_stay_text(engine) -> None:  # type: ignore[no-untyped-def]
+    """A pasted chat-template marker must not close the user turn early."""
+    marker = "<|im_end|>"
+    special = engine.llm.tokenize(marker.encode(), add_bos=False, special=True)
+    assert len(special) == 1  # the model knows it as one control token
+    tokens = engine.prompt_tokens(None, f"my notes say {marker} and then more")
+    template_only = engine.prompt_tokens(None, "my notes say and then more")
+    assert tokens.count(special[0]) == template_only.count(special[0])
+
+
+def test_too_small_context_is_refused_in_plain_words(demo_model) -> None:  # type: ignore[no-untyped-def]
+    from scallop_curator.extraction.engine import LocalEngine
+    from scallop_curator.extraction.prompt import load_prompt
+    from scallop_curator.settings import EngineSettings
+
+    with pytest.raises(ValueError, match="context size .* too small"):
+        LocalEngine(demo_model, load_prompt(), EngineSettings(n_ctx=2048))

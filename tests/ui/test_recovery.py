@@ -37,12 +37,19 @@ def test_worker_killed_mid_run_then_recovers(qtbot, open_window, sample_export: 
     assert window.isVisible()
     assert "not loaded" in window.model_label.text()
 
-    # The next extraction restarts the worker and completes.
+    # Resume restarts the worker and does only the turns that were not done.
+    done_before = len(window.store.turn_results(conversation.id))
+    assert 1 <= done_before < 4 and window.resume_action.isEnabled()
     monkeypatch.setenv("FAKE_ENGINE_DELAY", "0")
+    totals: list[int] = []
+    window.controller.progress.connect(lambda _done, total, _eta: totals.append(total))
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as again:
-        qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert again.args == ["done"]
+    assert set(totals) == {4 - done_before}
+    assert len(window.store.turn_results(conversation.id)) == 4
     assert window.proposals.rowCount() == 3
+    assert not window.resume_action.isEnabled()
 
 
 @pytest.mark.parametrize("stuck", ["0", "1"], ids=["cooperative", "stuck-in-native-code"])

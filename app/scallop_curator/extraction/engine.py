@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import os
 import time
 from collections.abc import Callable
@@ -27,6 +28,9 @@ log = logging.getLogger("engine")
 
 CUT_MARK = "\n[… {n} characters cut …]\n"
 _SENTINEL = "\u2063SCALLOP\u2063"
+_CONTEXT_MARK = "\u2063CONTEXT\u2063"
+_MESSAGE_MARK = "\u2063MESSAGE\u2063"
+MIN_MESSAGE_TOKENS = 256
 _STATE_MAGIC = b"SCALLOP-PREFIX-STATE 1\n"
 
 
@@ -74,7 +78,13 @@ class LocalEngine:
         self.llm.eval = self._counting_eval  # type: ignore[method-assign]
         self._prefix_tokens: list[int] = []
         self._prefix_state: Any = None
-        self._fixed_tokens = len(self._tokens(self._render(None, "")))
+        self._fixed_tokens = len(self.prompt_tokens(None, ""))
+        needed = self.max_tokens + self._fixed_tokens + MIN_MESSAGE_TOKENS
+        if settings.n_ctx < needed:
+            raise ValueError(
+                f"the context size ({settings.n_ctx:,} tokens) is too small: the instructions and the longest "
+                f"answer alone need {needed:,}. Raise it to at least {needed:,} in Settings."
+            )
         if reuse_prefix:
             self._snapshot_prefix()
 
@@ -93,6 +103,20 @@ class LocalEngine:
 
     def _plain_tokens(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    def prompt_tokens(self, context: str | None, message: str) -> list[int]:
+        """The whole prompt as tokens. Only the template's own text may hold special tokens:
+        a pasted "<|im_end|>" in a chat message stays text and cannot end the turn early."""
+        rendered = self._render(_CONTEXT_MARK if context else None, _MESSAGE_MARK)
+        tokens: list[int] = []
+        for part in re.split(f"({_CONTEXT_MARK}|{_MESSAGE_MARK})", rendered):
+            if part == _CONTEXT_MARK:
+                tokens += self._plain_tokens(context or "")
+            elif part == _MESSAGE_MARK:
+                tokens += self._plain_tokens(message)
+            elif part:
+                tokens += self._tokens(part)
+        return tokens
 
     def _render(self, context: str | None, message: str) -> str:
         return chat_template.render(self.template, self.prompt.messages(context, message), self.bos, self.eos)
@@ -190,7 +214,7 @@ class LocalEngine:
 
         started = time.perf_counter()
         context, message, truncated = self.fit(case)
-        tokens = self._tokens(self._render(context, message))
+        tokens = self.prompt_tokens(context, message)
         if self.reuse_prefix and self._prefix_state is not None and tokens[: len(self._prefix_tokens)] == self._prefix_tokens:
             self.llm.load_state(self._prefix_state)
         elif not self.reuse_prefix:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from scallop_curator import paths
+from scallop_curator.domain.conversation import ExtractionCase
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.extraction.client import ModelSpec, WorkerClient
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.controller = ExtractionController(client)
         self.importer = ImportController(store.path)
         self._run: tuple[int, RunInfo] | None = None
+        self._remaining: list[ExtractionCase] = []  # what a stopped extraction still has to do
         self._syncing = False
         self.setWindowTitle(f"Scallop Curator — {store.path.name}")
         self.setAcceptDrops(True)
@@ -234,6 +236,8 @@ class MainWindow(QMainWindow):
         self.extract_action = self._action(model, "&Extract this conversation", "Ctrl+E", self.extract_current)
         self.extract_all_action = self._action(model, "Extract &all new conversations", "Ctrl+Shift+E", self.extract_all)
         self.cancel_action = self._action(model, "&Cancel extraction or import", "Escape", self.cancel_work)
+        self.resume_action = self._action(model, "&Resume the stopped extraction", "Ctrl+R", self.resume_extraction)
+        self.resume_action.setEnabled(False)
         model.addSeparator()
         self._action(model, "Choose &model…", "", lambda: open_model_setup(self))
         self._action(model, "Open a GGUF &file…", "", self.choose_model)
@@ -698,6 +702,20 @@ class MainWindow(QMainWindow):
         if not cases:
             self.notify("This conversation has no user turns to extract.", 4000)
             return
+        self._start_job(spec, info, cases)
+
+    def resume_extraction(self) -> None:
+        """Carry on where a cancelled or failed extraction stopped, without redoing finished turns."""
+        if self.controller.busy or not self._remaining:
+            self.notify("There is no stopped extraction to resume.", 3000)
+            return
+        prepared = self._model_spec()
+        if prepared is not None:
+            self._start_job(*prepared, list(self._remaining))
+
+    def _start_job(self, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase]) -> None:
+        self._remaining = list(cases)
+        self.resume_action.setEnabled(False)
         self._run = (self.store.start_run(info), info)
         self._show_progress(True)
         self.progress_label.setText(f"starting · {len(cases)} turns")
@@ -709,6 +727,8 @@ class MainWindow(QMainWindow):
         if self._run is None:
             return
         run_id, info = self._run
+        self._remaining = [c for c in self._remaining
+                           if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
         try:
             self.store.record_result(run_id, info, result)
         except (StoreError, KeyError) as error:
@@ -736,6 +756,9 @@ class MainWindow(QMainWindow):
             self.store.finish_run(self._run[0], status)
             self._run = None
         self._show_progress(False)
+        self.resume_action.setEnabled(status != "done" and bool(self._remaining))
+        if status != "done" and self._remaining:
+            self.notify(f"{len(self._remaining)} turns left: Model → Resume continues where it stopped.", 8000)
         if status == "done":
             self.notify("Extraction finished.", 5000)
         elif status == "cancelled":
