@@ -50,7 +50,8 @@ def test_longest_valid_answer_fits_the_token_budget() -> None:
     assert parsed.facts[0].action == "preference_update" and parsed.facts[0].category == "relationship"
     # each token decodes to at least one byte, so bytes bound tokens
     assert len(answer.encode("utf-8")) <= max_answer_tokens()
-    assert parse_facts(answer) == parsed.facts
+    assert len({f.model_dump_json() for f in parsed.facts}) == 1  # four copies of the longest fact
+    assert parse_facts(answer) == parsed.facts[:1]  # a repeated fact is proposed once
 
 
 def test_one_more_character_breaks_the_schema() -> None:
@@ -133,3 +134,14 @@ def test_schema_violations_are_plain_parse_failures(value: object, where: str) -
     with pytest.raises(ParseFailure) as caught:
         parse_facts(json.dumps(value))
     assert f"does not fit the fact schema ({where}:" in str(caught.value)
+
+
+def test_a_fact_repeated_in_one_answer_is_proposed_once() -> None:
+    from scallop_curator.extraction.output import parse_facts
+
+    fact = {"content": "Lives in Porto", "subject": "user", "category": "location", "confidence": 0.9,
+            "action": "fact", "old_value": None, "replaces": None}
+    again = {**fact, "content": "lives in  porto", "category": "personal"}
+    other = {**fact, "content": "Works in Porto", "category": "work"}
+    facts = parse_facts(json.dumps({"facts": [fact, again, other]}))
+    assert [f.content for f in facts] == ["Lives in Porto", "Works in Porto"]

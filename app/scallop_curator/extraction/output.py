@@ -28,8 +28,21 @@ def parse_facts(raw: str) -> list[Fact]:
     if isinstance(value, list):
         value = {"facts": value}
     try:
-        return FactList.model_validate(value).facts
+        facts = FactList.model_validate(value).facts
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ParseFailure(f"the model's answer does not fit the fact schema ({where}: {first['msg']})") from error
+    return _distinct(facts)
+
+
+def _distinct(facts: list[Fact]) -> list[Fact]:
+    """Small models repeat a fact within one answer; the reviewer should see it once."""
+    seen: set[tuple[str, str, str]] = set()
+    kept: list[Fact] = []
+    for fact in facts:
+        key = (" ".join(fact.content.lower().split()), fact.subject.lower(), fact.action)
+        if key not in seen:
+            seen.add(key)
+            kept.append(fact)
+    return kept
