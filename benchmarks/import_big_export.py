@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-MAKER = Path("/work/shared/tools/make_big_chatgpt_export.py")
+MAKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "make_big_chatgpt_export.py"
 
 CHILD = r"""
 import json, resource, sys, time, zipfile

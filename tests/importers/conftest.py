@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
-SAMPLES = Path("/work/shared/data/exports")
+# shared/ lies beside the checkout (as in CI); the samples are real exports from public projects.
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "exports"
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ def fixtures() -> Path:
 @pytest.fixture
 def samples() -> Path:
     if not SAMPLES.exists():
-        pytest.skip("shared export samples are not available")
+        pytest.fail(f"the shared export samples are missing: expected them in {SAMPLES}")
     return SAMPLES
 
 
