@@ -3,6 +3,8 @@ extracts every conversation with a real model in the worker process, measured by
 inside the app. Target: < 50 ms.
 
 Usage: python benchmarks/ui_stall.py [MODEL.gguf]      (offscreen unless a display is set)
+       python benchmarks/ui_stall.py --big-import MB      (import a generated ChatGPT export of MB
+                                                          megabytes, then scroll the whole list)
 """
 
 from __future__ import annotations
@@ -18,8 +20,22 @@ from _common import SAMPLE, model_path, quiet_home
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def make_big_export(megabytes: int) -> Path:
+    import subprocess
+
+    out = Path(tempfile.mkdtemp()) / "conversations.json"
+    maker = Path(__file__).resolve().parents[2] / "shared" / "tools" / "make_big_chatgpt_export.py"
+    subprocess.run([sys.executable, str(maker), str(megabytes), str(out)], check=True)
+    return out
+
+
 def main() -> None:
     quiet_home()
+    big = None
+    if "--big-import" in sys.argv:
+        position = sys.argv.index("--big-import")
+        big = make_big_export(int(sys.argv[position + 1]))
+        del sys.argv[position:position + 2]
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -58,21 +74,50 @@ def main() -> None:
         return time.perf_counter() - started
 
     timer.start()
-    seconds = run_until(window.importer.finished, lambda: window.import_files([SAMPLE]))
+    export = big or SAMPLE
+    seconds = run_until(window.importer.finished, lambda: window.import_files([export]))
     phases["import"] = sorted(gaps)
-    print(f"import of the sample: {seconds:.2f} s")
+    print(f"import of {export.name} ({export.stat().st_size / 1e6:.0f} MB): {seconds:.2f} s, "
+          f"{window.conversations.total:,} conversations")
+    if big is not None:
+        gaps.clear()
+        last[0] = time.perf_counter()
+        bar = window.conversation_view.verticalScrollBar()
+        started = time.perf_counter()
+        while window.conversations.canFetchMore() or bar.value() < bar.maximum():
+            bar.setValue(bar.value() + 40 * window.conversation_view.sizeHintForRow(0))
+            app.processEvents()
+        phases["scrolling the whole list"] = sorted(gaps)
+        print(f"scrolled through {window.conversations.rowCount():,} conversations in "
+              f"{time.perf_counter() - started:.1f} s")
+        gaps.clear()
+        last[0] = time.perf_counter()
+        window.filter_edit.setText("Web Search")
+        deadline = time.perf_counter() + 1.0
+        while time.perf_counter() < deadline:
+            app.processEvents()
+        phases["filtering by title"] = sorted(gaps)
+        print(f"filter 'Web Search': {window.conversations.total:,} conversations match")
+        for name, values in phases.items():
+            _report(name, values)
+        window.close()
+        return
     seconds = run_until(window.controller.finished, window.extract_all)
     phases["extraction"] = sorted(gaps)
     print(f"extraction of {window.store.db.execute('SELECT COUNT(*) FROM turn_results').fetchone()[0]} turns "
           f"with {model.name}: {seconds:.1f} s")
     timer.stop()
     for name, values in phases.items():
-        if not values:
-            continue
-        p99 = values[int(len(values) * 0.99) - 1] if len(values) > 100 else values[-1]
-        print(f"{name:>10}: {len(values):,} timer ticks, median gap {values[len(values) // 2]:.1f} ms, "
-              f"p99 {p99:.1f} ms, longest stall {values[-1]:.1f} ms (target < 50 ms)")
+        _report(name, values)
     window.close()
+
+
+def _report(name: str, values: list[float]) -> None:
+    if not values:
+        return
+    p99 = values[int(len(values) * 0.99) - 1] if len(values) > 100 else values[-1]
+    print(f"{name:>10}: {len(values):,} timer ticks, median gap {values[len(values) // 2]:.1f} ms, "
+          f"p99 {p99:.1f} ms, longest stall {values[-1]:.1f} ms (target < 50 ms)")
 
 
 if __name__ == "__main__":

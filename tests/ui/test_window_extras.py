@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from helpers import import_and_wait
 from scallop_curator.domain.results import RunInfo, TurnResult
@@ -84,3 +84,21 @@ def test_a_turn_whose_answer_could_not_be_read_says_so(qtbot, open_window, sampl
     window.select_conversation(conversation.id)
     note = window.turns.index(0).data(roles.NOTE_ROLE)
     assert note.startswith("⚠") and "JSON is incomplete" in note
+
+
+def test_a_model_too_big_for_free_memory_is_announced_before_loading(qtbot, open_window, sample_export: Path,
+                                                                       monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    asked: list[str] = []
+
+    def refuse(_parent, _title, text):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr("scallop_curator.hub.memory_estimate.available_memory", lambda: 50 * 1024 * 1024)
+    monkeypatch.setattr("scallop_curator.ui.main_window.QMessageBox.question", refuse)
+    window = open_window()
+    import_and_wait(qtbot, window, sample_export)
+    window.extract_current()
+    assert asked and "needs about" in asked[0] and "free" in asked[0]
+    assert not window.controller.busy
+    assert window.store.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0

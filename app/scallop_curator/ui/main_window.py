@@ -35,6 +35,8 @@ from scallop_curator.extraction.client import ModelSpec, WorkerClient
 from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf, fingerprint
 from scallop_curator.extraction.models_on_disk import describe, resolve_model
 from scallop_curator.extraction.prompt import PromptError, load_prompt
+from scallop_curator.hub.gguf_info import GGUFProblem, read_gguf_info
+from scallop_curator.hub.memory_estimate import estimate_memory
 from scallop_curator.importers import ImportOptions
 from scallop_curator.settings import Settings
 from scallop_curator.store import ImportSummary, Store, StoreError
@@ -653,9 +655,28 @@ class MainWindow(QMainWindow):
         except (ModelFileProblem, PromptError) as problem:
             QMessageBox.warning(self, "Cannot extract", str(problem))
             return None
+        if not self._memory_is_enough(model):
+            return None
         spec = ModelSpec(str(model), self.settings.prompt_path, self.settings.engine)
         info = RunInfo(model=model.name, model_hash=fingerprint(model), prompt_version=prompt.version)
         return spec, info
+
+    def _memory_is_enough(self, model: Path) -> bool:
+        """Say before loading, not by crashing, when the model and its context will not fit."""
+        if self.controller.client.loaded is not None and self.controller.client.loaded.model_path == str(model):
+            return True
+        try:
+            estimate = estimate_memory(read_gguf_info(model), self.settings.engine.n_ctx)
+        except GGUFProblem as problem:
+            QMessageBox.warning(self, "Cannot extract", str(problem))
+            return False
+        if estimate.fits is not False:
+            return True
+        answer = QMessageBox.question(
+            self, "Not enough memory",
+            f"{model.name} {estimate.verdict}.\nLoading it may make this computer very slow or stop the model. "
+            "A smaller context size (Edit → Settings) needs less. Load it anyway?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def _server_spec(self) -> tuple[ModelSpec, RunInfo] | None:
         client_class = server_client_class()
