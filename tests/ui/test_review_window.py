@@ -161,7 +161,7 @@ def test_multi_speaker_log_asks_who_the_user_is(qtbot, open_window, monkeypatch)
         asked.append(list(items))
         return items[1], True
 
-    monkeypatch.setattr("scallop_curator.ui.main_window.QInputDialog.getItem", choose)
+    monkeypatch.setattr("scallop_curator.ui.window_imports.QInputDialog.getItem", choose)
     window = open_window()
     with qtbot.waitSignal(window.importer.finished, timeout=60_000):
         window.import_files([LOCOMO])

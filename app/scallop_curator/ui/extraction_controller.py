@@ -22,7 +22,13 @@ from PySide6.QtCore import Signal
 
 from scallop_curator.domain.conversation import ExtractionCase
 from scallop_curator.domain.results import TurnResult
-from scallop_curator.extraction.client import Cancelled, EngineError, ModelSpec, WorkerClient, WorkerCrashed
+from scallop_curator.extraction.client import (
+    Cancelled,
+    EngineError,
+    ModelSpec,
+    WorkerClient,
+    WorkerCrashed,
+)
 from scallop_curator.ui.relay import UiRelay
 
 log = logging.getLogger("ui")

@@ -3,20 +3,15 @@ and every review action as a keyboard-first menu action."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
-    QFileDialog,
     QLabel,
-    QLineEdit,
     QListView,
     QMainWindow,
     QMessageBox,
@@ -29,70 +24,33 @@ from PySide6.QtWidgets import (
 
 from scallop_curator import paths
 from scallop_curator.domain.conversation import ExtractionCase
-from scallop_curator.domain.results import RunInfo, TurnResult
+from scallop_curator.domain.results import RunInfo
 from scallop_curator.domain.review import Status
-from scallop_curator.extraction.client import ModelSpec, WorkerClient
-from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf, fingerprint
+from scallop_curator.extraction.client import WorkerClient
 from scallop_curator.extraction.models_on_disk import describe, resolve_model
-from scallop_curator.extraction.prompt import PromptError, load_prompt
-from scallop_curator.hub.gguf_info import GGUFProblem, read_gguf_info
-from scallop_curator.hub.memory_estimate import estimate_memory
-from scallop_curator.importers import ImportOptions
 from scallop_curator.settings import Settings
-from scallop_curator.store import ImportSummary, Store, StoreError
+from scallop_curator.store import Store, StoreError
 from scallop_curator.ui import roles
-from scallop_curator.ui.delegates import ConversationDelegate, ProposalDelegate, TurnDelegate
+from scallop_curator.ui.delegates import (
+    ConversationDelegate,
+    ProposalDelegate,
+    TurnDelegate,
+)
 from scallop_curator.ui.dialogs import FactEditDialog, ShortcutSheet
 from scallop_curator.ui.extraction_controller import ExtractionController
 from scallop_curator.ui.import_controller import ImportController
-from scallop_curator.ui.model_setup import describe_source, open_model_setup, server_client_class, server_spec
+from scallop_curator.ui.model_setup import describe_source, open_model_setup
 from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
 from scallop_curator.ui.settings_dialog import open_settings
-
-log = logging.getLogger("ui")
+from scallop_curator.ui.widgets import FilterEdit, pane
+from scallop_curator.ui.window_extraction import ExtractionActions
+from scallop_curator.ui.window_imports import ImportActions
 
 DATE_RANGES = [("Any date", 0), ("Past week", 7), ("Past month", 31), ("Past year", 366)]
 SORT_ORDERS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("By title", "title")]
-EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
 
-class FilterEdit(QLineEdit):
-    """The filter box; it lets the window's Ctrl shortcuts through (QLineEdit would take Ctrl+E
-    as "end of line") and hands focus back to the list on Escape or Down."""
-
-    PASS_THROUGH = {Qt.Key.Key_E, Qt.Key.Key_O, Qt.Key.Key_Q}
-
-    def __init__(self, list_view: QWidget) -> None:
-        super().__init__(placeholderText="Filter conversations (Ctrl+F)")
-        self._list_view = list_view
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in self.PASS_THROUGH:
-                event.ignore()
-                return False
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_Return):
-            self._list_view.setFocus()
-            return
-        super().keyPressEvent(event)
-
-
-def _pane(title: QLabel, view: QWidget, top: QWidget | None = None) -> QWidget:
-    widget = QWidget()
-    layout = QVBoxLayout(widget)
-    layout.setContentsMargins(4, 4, 4, 4)
-    layout.setSpacing(4)
-    if top is not None:
-        layout.addWidget(top)
-    layout.addWidget(title)
-    layout.addWidget(view)
-    return widget
-
-
-class MainWindow(QMainWindow):
+class MainWindow(ImportActions, ExtractionActions, QMainWindow):
     def __init__(self, store: Store, settings: Settings | None = None, client: WorkerClient | None = None) -> None:
         super().__init__()
         self.store = store
@@ -162,9 +120,9 @@ class MainWindow(QMainWindow):
         combos.addWidget(self.date_combo)
         combos.addWidget(self.sort_combo)
         query_layout.addLayout(combos)
-        splitter.addWidget(_pane(conv_title, self.conversation_view, query_row))
-        splitter.addWidget(_pane(self.turns_title, self.turn_view))
-        splitter.addWidget(_pane(self.proposals_title, self.proposal_view))
+        splitter.addWidget(pane(conv_title, self.conversation_view, query_row))
+        splitter.addWidget(pane(self.turns_title, self.turn_view))
+        splitter.addWidget(pane(self.proposals_title, self.proposal_view))
         splitter.setSizes([240, 560, 400])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
@@ -532,266 +490,9 @@ class MainWindow(QMainWindow):
         self.filter_edit.setFocus()
         self.filter_edit.selectAll()
 
-    # ------------------------------------------------------------------ files
-    def open_dialog(self) -> None:
-        start = self.settings.last_export or str(Path.home())
-        names, _ = QFileDialog.getOpenFileNames(self, "Open chat export", start, EXPORT_FILTER)
-        if names:
-            self.import_files([Path(n) for n in names])
-
-    def import_files(self, files: list[Path], options: ImportOptions | None = None) -> None:
-        """Import in the background; each file is one transaction, so a bad one changes nothing."""
-        if not files:
-            return
-        self._import_new = None
-        self.importer.start([Path(f) for f in files], options)
-        QTimer.singleShot(500, self._show_import_progress)  # only slow work shows progress
-        self.settings.last_export = str(Path(files[-1]).resolve().parent)
-        self.settings.save()
-
-    def _show_import_progress(self) -> None:
-        if self.importer.busy:
-            self._show_progress(True)
-            self.progress_bar.setRange(0, 0)
-
-    def _import_progress(self, name: str, done: int, total: int) -> None:
-        if total:
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(done)
-            self.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
-        else:
-            self.progress_label.setText(f"reading {name}")
-
-    def _import_done(self, summary: ImportSummary, first_ids: list[str]) -> None:
-        name = Path(summary.source).name
-        message = (f"{name}: {summary.new_conversations:,} new conversations, "
-                   f"{summary.new_turns:,} new turns ({summary.format_name})")
-        if summary.skipped:
-            message += f"; skipped {len(summary.skipped)}"
-            QMessageBox.information(self, "Some conversations were skipped", f"{name}:\n" + "\n".join(
-                f"{title}: {reason}" for title, reason in summary.skipped[:20]))
-        self.notify(message, 8000)
-        if first_ids:
-            self._import_new = first_ids[0]
-
-    def _ask_speaker(self, path: str, speakers: list[str]) -> None:
-        name, ok = QInputDialog.getItem(self, "Who is the user?",
-                                        f"{Path(path).name} is a log between several people.\n"
-                                        "Whose messages should the model read as yours?", speakers, 0, False)
-        if ok and name:
-            self.import_files([Path(path)], ImportOptions(user_speaker=name))
-
-    def _import_finished(self, status: str) -> None:
-        if not self.controller.busy:
-            self._show_progress(False)
-        if status == "cancelled":
-            self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
-        self.conversations.reload()
-        self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
-        if self._import_new:
-            self.select_conversation(self._import_new)
-        elif self.current_conversation() is None and self.conversations.rowCount():
-            self.conversation_view.setCurrentIndex(self.conversations.index(0))
-        self._update_status()
-
     def cancel_work(self) -> None:
         self.importer.cancel()
         self.controller.cancel()
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.import_files(files))
-
-    # ------------------------------------------------------------------ model
-    def choose_model(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()), "GGUF models (*.gguf);;All files (*)")
-        if not name:
-            return
-        try:
-            check_gguf(name)
-        except ModelFileProblem as problem:
-            QMessageBox.warning(self, "Not a model file", str(problem))
-            return
-        self.settings.model_path = name
-        self.settings.save()
-        self._update_status()
-
-    def choose_prompt(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Choose a prompt file", str(Path.home()), "Prompt files (*.txt);;All files (*)")
-        if not name:
-            return
-        try:
-            prompt = load_prompt(name)
-        except PromptError as problem:
-            QMessageBox.warning(self, "Prompt not usable", str(problem))
-            return
-        self.settings.prompt_path = name
-        self.settings.save()
-        self.notify(f"Using prompt {prompt.version} from {name}", 5000)
-
-    def reset_prompt(self) -> None:
-        self.settings.prompt_path = None
-        self.settings.save()
-        self.notify("Using the bundled prompt", 4000)
-
-    def _model_spec(self) -> tuple[ModelSpec, RunInfo] | None:
-        if self.settings.model_source == "server":
-            return self._server_spec()
-        if not isinstance(self.controller.client, WorkerClient):
-            self.controller.use_client(WorkerClient())
-        model = resolve_model(self.settings.model_path)
-        if model is None:
-            QMessageBox.information(self, "No model", "Choose a GGUF model file first (Model → Choose model file).")
-            return None
-        try:
-            check_gguf(model)
-            prompt = load_prompt(self.settings.prompt_path)
-        except (ModelFileProblem, PromptError) as problem:
-            QMessageBox.warning(self, "Cannot extract", str(problem))
-            return None
-        if not self._memory_is_enough(model):
-            return None
-        spec = ModelSpec(str(model), self.settings.prompt_path, self.settings.engine)
-        info = RunInfo(model=model.name, model_hash=fingerprint(model), prompt_version=prompt.version)
-        return spec, info
-
-    def _memory_is_enough(self, model: Path) -> bool:
-        """Say before loading, not by crashing, when the model and its context will not fit."""
-        if self.controller.client.loaded is not None and self.controller.client.loaded.model_path == str(model):
-            return True
-        try:
-            estimate = estimate_memory(read_gguf_info(model), self.settings.engine.n_ctx)
-        except GGUFProblem as problem:
-            QMessageBox.warning(self, "Cannot extract", str(problem))
-            return False
-        if estimate.fits is not False:
-            return True
-        answer = QMessageBox.question(
-            self, "Not enough memory",
-            f"{model.name} {estimate.verdict}.\nLoading it may make this computer very slow or stop the model. "
-            "A smaller context size (Edit → Settings) needs less. Load it anyway?")
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _server_spec(self) -> tuple[ModelSpec, RunInfo] | None:
-        client_class = server_client_class()
-        if client_class is None or not self.settings.server_url:
-            QMessageBox.information(self, "No server", "Give the server's address first (Model → Choose model…).")
-            return None
-        try:
-            prompt = load_prompt(self.settings.prompt_path)
-        except PromptError as problem:
-            QMessageBox.warning(self, "Cannot extract", str(problem))
-            return None
-        wanted = (self.settings.server_url, self.settings.server_api_key, self.settings.server_concurrency)
-        if getattr(self.controller.client, "settings_key", None) != wanted:
-            client = client_class(self.settings.server_url, api_key=self.settings.server_api_key,
-                                  concurrency=self.settings.server_concurrency)
-            client.settings_key = wanted
-            self.controller.use_client(client)
-        info = RunInfo(model=self.settings.server_model or "server default", prompt_version=prompt.version,
-                       backend=f"server {self.settings.server_url}")
-        return server_spec(self.settings), info
-
-    def extract_current(self) -> None:
-        conversation_id = self.current_conversation()
-        if conversation_id is None:
-            return
-        self._extract([conversation_id])
-
-    def extract_all(self) -> None:
-        ids = [s.id for s in self.store.conversations() if not s.extracted and s.user_turns]
-        if not ids:
-            self.notify("Every conversation has been extracted.", 4000)
-            return
-        self._extract(ids)
-
-    def _extract(self, conversation_ids: list[str]) -> None:
-        if self.controller.busy:
-            self.notify("An extraction is already running.", 3000)
-            return
-        prepared = self._model_spec()
-        if prepared is None:
-            return
-        spec, info = prepared
-        cases = [case for cid in conversation_ids for case in self.store.conversation(cid).extraction_cases()]
-        if not cases:
-            self.notify("This conversation has no user turns to extract.", 4000)
-            return
-        self._start_job(spec, info, cases)
-
-    def resume_extraction(self) -> None:
-        """Carry on where a cancelled or failed extraction stopped, without redoing finished turns."""
-        if self.controller.busy or not self._remaining:
-            self.notify("There is no stopped extraction to resume.", 3000)
-            return
-        prepared = self._model_spec()
-        if prepared is not None:
-            self._start_job(*prepared, list(self._remaining))
-
-    def _start_job(self, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase]) -> None:
-        self._remaining = list(cases)
-        self.resume_action.setEnabled(False)
-        self._run = (self.store.start_run(info), info)
-        self._show_progress(True)
-        self.progress_label.setText(f"starting · {len(cases)} turns")
-        self.progress_bar.setRange(0, len(cases))
-        self.progress_bar.setValue(0)
-        self.controller.start(spec, cases)
-
-    def _store_result(self, result: TurnResult) -> None:
-        if self._run is None:
-            return
-        run_id, info = self._run
-        self._remaining = [c for c in self._remaining
-                           if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
-        try:
-            self.store.record_result(run_id, info, result)
-        except (StoreError, KeyError) as error:
-            log.warning("could not store result for turn %s: %s", result.turn_index, error)
-            return
-        if result.conversation_id == self.current_conversation():
-            self._refresh_proposals()
-            self.turns.refresh()
-        self.conversations.refresh_counts([result.conversation_id])
-        self._update_titles()
-        self._update_status()
-
-    def _progress(self, done: int, total: int, seconds_left: float) -> None:
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        eta = "" if seconds_left < 0 or done == 0 else f" · ~{_duration(seconds_left)} left"
-        self.progress_label.setText(f"extracting {done}/{total} turns{eta}")
-
-    def _model_state_changed(self, state: str) -> None:
-        self._model_state = state
-        self._update_status()
-
-    def _extraction_finished(self, status: str) -> None:
-        if self._run is not None:
-            self.store.finish_run(self._run[0], status)
-            self._run = None
-        self._show_progress(False)
-        self.resume_action.setEnabled(status != "done" and bool(self._remaining))
-        if status != "done" and self._remaining:
-            self.notify(f"{len(self._remaining)} turns left: Model → Resume continues where it stopped.", 8000)
-        if status == "done":
-            self.notify("Extraction finished.", 5000)
-        elif status == "cancelled":
-            self.notify("Extraction cancelled; the turns already done are kept.", 5000)
-        self._refresh_after_change()
-
-    def _extraction_failed(self, message: str) -> None:
-        QMessageBox.warning(self, "Extraction stopped", message)
-
-    def _show_progress(self, visible: bool) -> None:
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
-            widget.setVisible(visible)
 
     # ------------------------------------------------------------------ help, quit
     def show_shortcuts(self) -> None:
@@ -808,9 +509,3 @@ class MainWindow(QMainWindow):
         self.controller.drain()  # store the results that arrived while shutting down
         self._save_window()
         event.accept()
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -242,7 +242,11 @@ class DownloadDialog(QDialog):
         relay, cancel, options = self._relay, self._cancel, dict(self.options)
 
         def work() -> None:
-            from scallop_curator.hub.download import DownloadCancelled, DownloadProblem, download_model
+            from scallop_curator.hub.download import (
+                DownloadCancelled,
+                DownloadProblem,
+                download_model,
+            )
 
             try:
                 result = download_model(lambda p: _emit(relay, "progress", p), cancel, **options)

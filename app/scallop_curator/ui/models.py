@@ -8,7 +8,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from scallop_curator.domain.review import Status
-from scallop_curator.store import ConversationSummary, Store, StoredProposal, StoredTurn, StoredTurnResult
+from scallop_curator.store import (
+    ConversationSummary,
+    Store,
+    StoredProposal,
+    StoredTurn,
+    StoredTurnResult,
+)
 from scallop_curator.ui import roles
 
 Index = QModelIndex | QPersistentModelIndex

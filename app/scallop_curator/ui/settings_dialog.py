@@ -29,7 +29,12 @@ from PySide6.QtWidgets import (
 from scallop_curator.extraction.models_on_disk import resolve_model
 from scallop_curator.extraction.prompt import BUNDLED, PromptError, load_prompt
 from scallop_curator.settings import EngineSettings, Settings
-from scallop_curator.ui.model_setup import ERROR_STYLE, WARNING_STYLE, ModelSetupDialog, describe_source
+from scallop_curator.ui.model_setup import (
+    ERROR_STYLE,
+    WARNING_STYLE,
+    ModelSetupDialog,
+    describe_source,
+)
 
 PROMPT_FILTER = "Prompt files (*.txt);;All files (*)"
 

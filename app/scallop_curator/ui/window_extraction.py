@@ -1,0 +1,224 @@
+"""The window's model side: choosing the backend, checking memory, running and resuming
+extractions, and storing each turn's result as it arrives."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMessageBox,
+)
+
+from scallop_curator.domain.conversation import ExtractionCase
+from scallop_curator.domain.results import RunInfo, TurnResult
+from scallop_curator.extraction.client import ModelSpec, WorkerClient
+from scallop_curator.extraction.model_file import (
+    ModelFileProblem,
+    check_gguf,
+    fingerprint,
+)
+from scallop_curator.extraction.models_on_disk import resolve_model
+from scallop_curator.extraction.prompt import PromptError, load_prompt
+from scallop_curator.hub.gguf_info import GGUFProblem, read_gguf_info
+from scallop_curator.hub.memory_estimate import estimate_memory
+from scallop_curator.store import StoreError
+from scallop_curator.ui.model_setup import server_client_class, server_spec
+
+log = logging.getLogger("ui")
+
+
+
+class ExtractionActions:
+    """Mixed into MainWindow; uses its store, controller, settings and status widgets."""
+
+    def choose_model(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()), "GGUF models (*.gguf);;All files (*)")
+        if not name:
+            return
+        try:
+            check_gguf(name)
+        except ModelFileProblem as problem:
+            QMessageBox.warning(self, "Not a model file", str(problem))
+            return
+        self.settings.model_path = name
+        self.settings.save()
+        self._update_status()
+
+    def choose_prompt(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Choose a prompt file", str(Path.home()), "Prompt files (*.txt);;All files (*)")
+        if not name:
+            return
+        try:
+            prompt = load_prompt(name)
+        except PromptError as problem:
+            QMessageBox.warning(self, "Prompt not usable", str(problem))
+            return
+        self.settings.prompt_path = name
+        self.settings.save()
+        self.notify(f"Using prompt {prompt.version} from {name}", 5000)
+
+    def reset_prompt(self) -> None:
+        self.settings.prompt_path = None
+        self.settings.save()
+        self.notify("Using the bundled prompt", 4000)
+
+    def _model_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+        if self.settings.model_source == "server":
+            return self._server_spec()
+        if not isinstance(self.controller.client, WorkerClient):
+            self.controller.use_client(WorkerClient())
+        model = resolve_model(self.settings.model_path)
+        if model is None:
+            QMessageBox.information(self, "No model", "Choose a GGUF model file first (Model → Choose model file).")
+            return None
+        try:
+            check_gguf(model)
+            prompt = load_prompt(self.settings.prompt_path)
+        except (ModelFileProblem, PromptError) as problem:
+            QMessageBox.warning(self, "Cannot extract", str(problem))
+            return None
+        if not self._memory_is_enough(model):
+            return None
+        spec = ModelSpec(str(model), self.settings.prompt_path, self.settings.engine)
+        info = RunInfo(model=model.name, model_hash=fingerprint(model), prompt_version=prompt.version)
+        return spec, info
+
+    def _memory_is_enough(self, model: Path) -> bool:
+        """Say before loading, not by crashing, when the model and its context will not fit."""
+        if self.controller.client.loaded is not None and self.controller.client.loaded.model_path == str(model):
+            return True
+        try:
+            estimate = estimate_memory(read_gguf_info(model), self.settings.engine.n_ctx)
+        except GGUFProblem as problem:
+            QMessageBox.warning(self, "Cannot extract", str(problem))
+            return False
+        if estimate.fits is not False:
+            return True
+        answer = QMessageBox.question(
+            self, "Not enough memory",
+            f"{model.name} {estimate.verdict}.\nLoading it may make this computer very slow or stop the model. "
+            "A smaller context size (Edit → Settings) needs less. Load it anyway?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _server_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+        client_class = server_client_class()
+        if client_class is None or not self.settings.server_url:
+            QMessageBox.information(self, "No server", "Give the server's address first (Model → Choose model…).")
+            return None
+        try:
+            prompt = load_prompt(self.settings.prompt_path)
+        except PromptError as problem:
+            QMessageBox.warning(self, "Cannot extract", str(problem))
+            return None
+        wanted = (self.settings.server_url, self.settings.server_api_key, self.settings.server_concurrency)
+        if getattr(self.controller.client, "settings_key", None) != wanted:
+            client = client_class(self.settings.server_url, api_key=self.settings.server_api_key,
+                                  concurrency=self.settings.server_concurrency)
+            client.settings_key = wanted
+            self.controller.use_client(client)
+        info = RunInfo(model=self.settings.server_model or "server default", prompt_version=prompt.version,
+                       backend=f"server {self.settings.server_url}")
+        return server_spec(self.settings), info
+
+    def extract_current(self) -> None:
+        conversation_id = self.current_conversation()
+        if conversation_id is None:
+            return
+        self._extract([conversation_id])
+
+    def extract_all(self) -> None:
+        ids = [s.id for s in self.store.conversations() if not s.extracted and s.user_turns]
+        if not ids:
+            self.notify("Every conversation has been extracted.", 4000)
+            return
+        self._extract(ids)
+
+    def _extract(self, conversation_ids: list[str]) -> None:
+        if self.controller.busy:
+            self.notify("An extraction is already running.", 3000)
+            return
+        prepared = self._model_spec()
+        if prepared is None:
+            return
+        spec, info = prepared
+        cases = [case for cid in conversation_ids for case in self.store.conversation(cid).extraction_cases()]
+        if not cases:
+            self.notify("This conversation has no user turns to extract.", 4000)
+            return
+        self._start_job(spec, info, cases)
+
+    def resume_extraction(self) -> None:
+        """Carry on where a cancelled or failed extraction stopped, without redoing finished turns."""
+        if self.controller.busy or not self._remaining:
+            self.notify("There is no stopped extraction to resume.", 3000)
+            return
+        prepared = self._model_spec()
+        if prepared is not None:
+            self._start_job(*prepared, list(self._remaining))
+
+    def _start_job(self, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase]) -> None:
+        self._remaining = list(cases)
+        self.resume_action.setEnabled(False)
+        self._run = (self.store.start_run(info), info)
+        self._show_progress(True)
+        self.progress_label.setText(f"starting · {len(cases)} turns")
+        self.progress_bar.setRange(0, len(cases))
+        self.progress_bar.setValue(0)
+        self.controller.start(spec, cases)
+
+    def _store_result(self, result: TurnResult) -> None:
+        if self._run is None:
+            return
+        run_id, info = self._run
+        self._remaining = [c for c in self._remaining
+                           if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
+        try:
+            self.store.record_result(run_id, info, result)
+        except (StoreError, KeyError) as error:
+            log.warning("could not store result for turn %s: %s", result.turn_index, error)
+            return
+        if result.conversation_id == self.current_conversation():
+            self._refresh_proposals()
+            self.turns.refresh()
+        self.conversations.refresh_counts([result.conversation_id])
+        self._update_titles()
+        self._update_status()
+
+    def _progress(self, done: int, total: int, seconds_left: float) -> None:
+        self.progress_bar.setRange(0, total)
+        self.progress_bar.setValue(done)
+        eta = "" if seconds_left < 0 or done == 0 else f" · ~{_duration(seconds_left)} left"
+        self.progress_label.setText(f"extracting {done}/{total} turns{eta}")
+
+    def _model_state_changed(self, state: str) -> None:
+        self._model_state = state
+        self._update_status()
+
+    def _extraction_finished(self, status: str) -> None:
+        if self._run is not None:
+            self.store.finish_run(self._run[0], status)
+            self._run = None
+        self._show_progress(False)
+        self.resume_action.setEnabled(status != "done" and bool(self._remaining))
+        if status != "done" and self._remaining:
+            self.notify(f"{len(self._remaining)} turns left: Model → Resume continues where it stopped.", 8000)
+        if status == "done":
+            self.notify("Extraction finished.", 5000)
+        elif status == "cancelled":
+            self.notify("Extraction cancelled; the turns already done are kept.", 5000)
+        self._refresh_after_change()
+
+    def _extraction_failed(self, message: str) -> None:
+        QMessageBox.warning(self, "Extraction stopped", message)
+
+    def _show_progress(self, visible: bool) -> None:
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(visible)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"

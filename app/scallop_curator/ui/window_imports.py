@@ -1,0 +1,93 @@
+"""The window's import side: open, drop, background import with progress, who-is-the-user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QMessageBox,
+)
+
+from scallop_curator.importers import ImportOptions
+from scallop_curator.store import ImportSummary
+
+EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
+
+
+class ImportActions:
+    """Mixed into MainWindow; uses its store, importer, settings and status widgets."""
+
+    def open_dialog(self) -> None:
+        start = self.settings.last_export or str(Path.home())
+        names, _ = QFileDialog.getOpenFileNames(self, "Open chat export", start, EXPORT_FILTER)
+        if names:
+            self.import_files([Path(n) for n in names])
+
+    def import_files(self, files: list[Path], options: ImportOptions | None = None) -> None:
+        """Import in the background; each file is one transaction, so a bad one changes nothing."""
+        if not files:
+            return
+        self._import_new = None
+        self.importer.start([Path(f) for f in files], options)
+        QTimer.singleShot(500, self._show_import_progress)  # only slow work shows progress
+        self.settings.last_export = str(Path(files[-1]).resolve().parent)
+        self.settings.save()
+
+    def _show_import_progress(self) -> None:
+        if self.importer.busy:
+            self._show_progress(True)
+            self.progress_bar.setRange(0, 0)
+
+    def _import_progress(self, name: str, done: int, total: int) -> None:
+        if total:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(done)
+            self.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
+        else:
+            self.progress_label.setText(f"reading {name}")
+
+    def _import_done(self, summary: ImportSummary, first_ids: list[str]) -> None:
+        name = Path(summary.source).name
+        message = (f"{name}: {summary.new_conversations:,} new conversations, "
+                   f"{summary.new_turns:,} new turns ({summary.format_name})")
+        if summary.skipped:
+            message += f"; skipped {len(summary.skipped)}"
+            QMessageBox.information(self, "Some conversations were skipped", f"{name}:\n" + "\n".join(
+                f"{title}: {reason}" for title, reason in summary.skipped[:20]))
+        self.notify(message, 8000)
+        if first_ids:
+            self._import_new = first_ids[0]
+
+    def _ask_speaker(self, path: str, speakers: list[str]) -> None:
+        name, ok = QInputDialog.getItem(self, "Who is the user?",
+                                        f"{Path(path).name} is a log between several people.\n"
+                                        "Whose messages should the model read as yours?", speakers, 0, False)
+        if ok and name:
+            self.import_files([Path(path)], ImportOptions(user_speaker=name))
+
+    def _import_finished(self, status: str) -> None:
+        if not self.controller.busy:
+            self._show_progress(False)
+        if status == "cancelled":
+            self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
+        self.conversations.reload()
+        self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
+        if self._import_new:
+            self.select_conversation(self._import_new)
+        elif self.current_conversation() is None and self.conversations.rowCount():
+            self.conversation_view.setCurrentIndex(self.conversations.index(0))
+        self._update_status()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.import_files(files))
