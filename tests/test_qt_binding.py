@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 
 
 class _Emitter(QObject):
@@ -22,8 +22,9 @@ class _Receiver(QObject):
         self.seen += 1
 
 
-def test_signal_emission_keeps_reference_counts() -> None:
-    _app = QCoreApplication.instance() or QCoreApplication([])
+def test_signal_emission_keeps_reference_counts(qapp) -> None:  # type: ignore[no-untyped-def]
+    # qapp, not a QCoreApplication of our own: a core app would outlive this test and make every
+    # later widget abort ("Must construct a QApplication before a QWidget").
     emitter, receiver = _Emitter(), _Receiver()
     emitter.changed.connect(receiver.take)
     emitter.counts.connect(receiver.take)
