@@ -57,10 +57,23 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
 
-if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null; then
-    CMAKE_ARGS=$(llama_cmake_args)
-    say "building llama-cpp-python $LLAMA_VERSION ($CMAKE_ARGS); the first build takes a few minutes"
-    CMAKE_ARGS="$CMAKE_ARGS" "${PIP[@]}" "llama-cpp-python==$LLAMA_VERSION"
+# Our own wheel cache, keyed by the build flags: pip's cache ignores CMAKE_ARGS and would hand back
+# a native (AMX) build made by an earlier plain install of the same version.
+CMAKE_ARGS=$(llama_cmake_args)
+FLAGS_KEY=$(printf '%s' "$LLAMA_VERSION $CMAKE_ARGS" | sha256sum | cut -c1-12)
+WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/scallop-curator/llama-wheels/$FLAGS_KEY"
+LLAMA_STAMP="$VENV/.llama-build"
+if [ "$(cat "$LLAMA_STAMP" 2>/dev/null)" != "$FLAGS_KEY" ] || ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
+    if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+        say "building llama-cpp-python $LLAMA_VERSION ($CMAKE_ARGS); the first build takes a few minutes"
+        mkdir -p "$WHEELS"
+        CMAKE_ARGS="$CMAKE_ARGS" "$VENV/bin/python" -m pip wheel -q --disable-pip-version-check --no-deps \
+            --no-cache-dir -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
+    fi
+    "${PIP[@]}" --force-reinstall --no-deps "$WHEELS"/llama_cpp_python-*.whl
+    # its pure-Python dependencies (numpy, diskcache, jinja2, typing-extensions)
+    "${PIP[@]}" "$(ls "$WHEELS"/llama_cpp_python-*.whl)"
+    echo "$FLAGS_KEY" > "$LLAMA_STAMP"
 fi
 
 STAMP="$VENV/.scallop-setup"

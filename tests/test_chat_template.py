@@ -90,9 +90,13 @@ def test_template_using_loop_controls_renders() -> None:
     [
         ("<think>\nsome reasoning\n</think>\n\n{\"facts\": []}", '{"facts": []}'),
         ("<think>\n\n</think>\n\n{\"facts\": []}", '{"facts": []}'),
-        ("{\"facts\": []}<think>never closed reasoning that ran out", '{"facts": []}'),
+        # After the answer, think text is left alone: the JSON parser reads the first value only.
+        ("{\"facts\": []}<think>never closed reasoning that ran out",
+         '{"facts": []}<think>never closed reasoning that ran out'),
+        ("<think>open reasoning, then {\"facts\": []}", '{"facts": []}'),
         ("reasoning without an opening tag</think>{\"facts\": []}", '{"facts": []}'),
-        ("<think>a</think>x<think>b</think>y", "xy"),
+        ("<think>a</think>x<think>b</think>y", "x<think>b</think>y"),
+        ('{"facts": [{"content": "Writes <think> tags in prompts"}]}', '{"facts": [{"content": "Writes <think> tags in prompts"}]}'),
         ("  plain answer  ", "plain answer"),
     ],
 )

@@ -98,7 +98,7 @@ def test_store_locked_by_another_program_raises_plain_store_error(store: Store) 
     other = sqlite3.connect(store.path, timeout=0)
     other.execute("BEGIN IMMEDIATE")  # holds the write lock
     try:
-        with pytest.raises(StoreError, match="in use by another program"):
+        with pytest.raises(StoreError, match="is busy"):
             store.decide(ids[0], Status.ACCEPTED)
     finally:
         other.rollback()
@@ -332,3 +332,34 @@ def test_decision_survives_the_process_being_killed(store: Store) -> None:
         assert reopened.can_undo()
     finally:
         reopened.close()
+
+
+def test_reimport_with_a_turn_gone_keeps_positions_aligned(tmp_path: Path) -> None:
+    """A newer export that lacks a turn (another branch chosen) must not shift results onto the
+    wrong turn: stored positions stay dense and match the cases built from the store."""
+    from scallop_curator.domain.conversation import Conversation, Turn
+    from scallop_curator.domain.facts import Fact
+    from scallop_curator.domain.results import RunInfo, TurnResult
+    from scallop_curator.importers.base import ImportedFile
+
+    def export(ids: str) -> ImportedFile:
+        roles = {"a": "user", "b": "assistant", "c": "user", "d": "assistant", "e": "user"}
+        turns = [Turn(role=roles[i], text=f"text {i}", source_id=i) for i in ids]  # type: ignore[arg-type]
+        return ImportedFile(format_name="test", conversations=[Conversation(id="x", title="t", turns=turns)])
+
+    store = Store(tmp_path / "r.db")
+    store.import_file(export("abcde"), "one")
+    store.import_file(export("acde"), "two")
+    positions = [t.index for t in store.turns("x")]
+    assert positions == list(range(5))
+    info = RunInfo(model="m", prompt_version="v")
+    run = store.start_run(info)
+    for case in store.conversation("x").extraction_cases():
+        store.record_result(run, info, TurnResult(
+            conversation_id="x", turn_index=case.turn_index, parse_ok=True,
+            facts=[Fact(content=case.message, subject="user", category="general", confidence=0.5)]))
+    texts = {t.id: t for t in store.turns("x")}
+    for proposal in store.proposals("x"):
+        assert texts[proposal.turn_id].role == "user"
+        assert texts[proposal.turn_id].text == proposal.content
+    store.close()

@@ -104,3 +104,20 @@ def test_missing_file_message_names_it(qtbot, open_window, tmp_path: Path, monke
     window = open_window()
     _import(qtbot, window, tmp_path / name)
     assert shown and name in shown[0]
+
+
+def test_cancel_pressed_while_the_model_starts_is_not_lost(qtbot, open_window, sample_export: Path,
+                                                           monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FAKE_ENGINE_DELAY", "0.3")
+    window = open_window()
+    _import(qtbot, window, sample_export)
+    with qtbot.waitSignal(window.controller.finished, timeout=10_000) as finished:
+        window.extract_all()
+        window.cancel_work()  # before the worker process has even started
+    assert finished.args == ["cancelled"]
+    assert window.store.db.execute("SELECT COUNT(*) FROM turn_results").fetchone()[0] == 0
+    # The next extraction is not cancelled by the old request.
+    monkeypatch.setenv("FAKE_ENGINE_DELAY", "0")
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000) as again:
+        window.extract_current()
+    assert again.args == ["done"]

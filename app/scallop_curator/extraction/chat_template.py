@@ -69,11 +69,19 @@ def render(
 
 
 def strip_thinking(text: str) -> str:
-    """Drop any reasoning the model still wrote, closed or left open."""
-    while "<think>" in text:
-        start = text.index("<think>")
-        end = text.find("</think>", start)
-        text = text[:start] + ("" if end < 0 else text[end + len("</think>"):])
-    if "</think>" in text:
-        text = text.split("</think>", 1)[1]
-    return text.strip()
+    """Drop reasoning the model still wrote before its answer, closed or left open.
+
+    Only a leading think block goes: "<think>" inside a fact's text is part of the answer.
+    """
+    stripped = text.lstrip()
+    if stripped.startswith("<think>"):
+        end = stripped.find("</think>")
+        if end < 0:
+            # Left open: the answer, if any, starts at the first JSON brace after the reasoning.
+            brace = stripped.find("{")
+            return stripped[brace:].strip() if brace >= 0 else ""
+        return stripped[end + len("</think>"):].strip()
+    if "</think>" in stripped and not stripped.startswith(("{", "[")):
+        # The template opened the block; the model only closed it.
+        return stripped.split("</think>", 1)[1].strip()
+    return stripped.strip()

@@ -72,7 +72,7 @@ class WorkerClient:
         from scallop_curator.extraction import worker
 
         parent, child = self._ctx.Pipe()
-        self._cancel = self._ctx.Event()
+        # The same cancel event serves every worker: a cancel pressed during a restart still counts.
         self._process = self._ctx.Process(
             target=worker.serve, args=(child, self._cancel, self._engine_factory), daemon=True,
             name="scallop-model",
@@ -93,6 +93,17 @@ class WorkerClient:
         if self._process.is_alive():
             self._process.kill()
             self._process.join(1)
+        self._forget_process()
+
+    def _forget_process(self) -> None:
+        """Release the dead or killed worker's pipe and process handles (no descriptor leaks)."""
+        for handle in (self._conn, self._process):
+            try:
+                if handle is not None:
+                    handle.close()
+            except (OSError, ValueError):
+                pass
+        self._conn = None
         self._process = None
         self.loaded = None
 
@@ -104,17 +115,27 @@ class WorkerClient:
 
     # ------------------------------------------------------------ jobs
     def cancel(self) -> None:
-        """Thread-safe. The running job ends within a second, by choice or by force."""
+        """Thread-safe. The running job ends within a second, by choice or by force.
+
+        A cancel stays pending until a job consumes it (by ending as cancelled) or the owner
+        calls :meth:`reset_cancel` before starting a new job; load and extract never drop it.
+        """
         self._cancel_requested_at = time.monotonic()
         self._cancel.set()
+
+    def reset_cancel(self) -> None:
+        self._cancel.clear()
+        self._cancel_requested_at = None
+
+    def _cancelled(self) -> Cancelled:
+        self.reset_cancel()
+        return Cancelled()
 
     def load(self, spec: ModelSpec) -> None:
         if self.loaded == spec and self.alive:
             return
         if not self.alive:
             self._start()
-        self._cancel.clear()
-        self._cancel_requested_at = None
         self._conn.send({"kind": "load", "model_path": spec.model_path, "prompt_path": spec.prompt_path,
                          "settings": spec.settings.model_dump(), "reuse_prefix": spec.reuse_prefix})
         reply = self._receive()
@@ -127,8 +148,6 @@ class WorkerClient:
                 on_result: Callable[[TurnResult], None]) -> None:
         """Run cases in order, calling ``on_result`` for each. Raises Cancelled or WorkerCrashed."""
         self.load(spec)
-        self._cancel.clear()
-        self._cancel_requested_at = None
         self._conn.send({"kind": "extract", "cases": [c.model_dump() for c in cases]})
         while True:
             reply = self._receive()
@@ -137,7 +156,7 @@ class WorkerClient:
             elif reply["kind"] == "finished":
                 return
             elif reply["kind"] == "cancelled":
-                raise Cancelled()
+                raise self._cancelled()
             elif reply["kind"] == "error":
                 raise EngineError(reply["message"])
 
@@ -152,13 +171,11 @@ class WorkerClient:
                 # Stuck in a long native call (prompt evaluation): stop it the hard way.
                 log.info("worker did not stop within %.1f s of cancel; restarting it", CANCEL_GRACE_S)
                 self.kill()
-                self._process = None
-                self.loaded = None
-                raise Cancelled()
+                self._forget_process()
+                raise self._cancelled()
             if not self._process.is_alive():
                 code = self._process.exitcode
-                self._process = None
-                self.loaded = None
+                self._forget_process()
                 raise WorkerCrashed(
                     f"The model process stopped unexpectedly ({_signal_name(code)}). "
                     "Your decisions are saved; the model will be loaded again for the next extraction."

@@ -27,7 +27,6 @@ from scallop_curator.settings import EngineSettings
 log = logging.getLogger("engine")
 
 CUT_MARK = "\n[… {n} characters cut …]\n"
-_SENTINEL = "\u2063SCALLOP\u2063"
 _CONTEXT_MARK = "\u2063CONTEXT\u2063"
 _MESSAGE_MARK = "\u2063MESSAGE\u2063"
 MIN_MESSAGE_TOKENS = 256
@@ -122,8 +121,11 @@ class LocalEngine:
         return chat_template.render(self.template, self.prompt.messages(context, message), self.bos, self.eos)
 
     def _snapshot_prefix(self) -> None:
-        rendered = self._render(_SENTINEL, "x")
-        prefix_text = rendered[: rendered.index(_SENTINEL)]
+        rendered = self._render(_CONTEXT_MARK, _MESSAGE_MARK)
+        cuts = [rendered.find(mark) for mark in (_CONTEXT_MARK, _MESSAGE_MARK) if mark in rendered]
+        if not cuts:  # a custom prompt that places neither part: nothing fixed to snapshot
+            return
+        prefix_text = rendered[: min(cuts)]
         # Drop the last token: the tokenizer may merge it with what follows the prefix.
         tokens = self._tokens(prefix_text)[:-1]
         if not tokens:
@@ -217,7 +219,9 @@ class LocalEngine:
         tokens = self.prompt_tokens(context, message)
         if self.reuse_prefix and self._prefix_state is not None and tokens[: len(self._prefix_tokens)] == self._prefix_tokens:
             self.llm.load_state(self._prefix_state)
-        elif not self.reuse_prefix:
+        else:
+            # Without a snapshot to restore, start clean: llama.cpp cannot trim the state of
+            # recurrent layers back to a shared prefix, so reusing whatever is there is unsafe.
             self.llm.reset()
         self._last_eval = 0
         n_before = self.llm.n_tokens

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from scallop_curator import paths
 
 USER_MARKER = "=== user ==="
+_PLACEHOLDER = re.compile(r"\{context\}|\{message\}")
 BUNDLED = "extract-v1.txt"
 
 
@@ -25,8 +27,9 @@ class PromptTemplate:
 
     def messages(self, context: str | None, message: str) -> list[dict[str, str]]:
         """System first, variable part last: the fixed prefix is then shared by every turn."""
-        user = self.user.replace("{context}", context if context else "(none)")
-        user = user.replace("{message}", message)
+        values = {"{context}": context if context else "(none)", "{message}": message}
+        # One pass: a "{message}" typed inside the assistant's reply stays as typed.
+        user = _PLACEHOLDER.sub(lambda match: values[match.group(0)], self.user)
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
 

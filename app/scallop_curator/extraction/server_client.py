@@ -138,6 +138,9 @@ class ServerClient:
         requests in flight are abandoned."""
         self._cancel.set()
 
+    def reset_cancel(self) -> None:
+        self._cancel.clear()
+
     def kill(self) -> None:
         self.cancel()
 
@@ -156,7 +159,6 @@ class ServerClient:
         """Check the server answers like an OpenAI-compatible one, and pick the model."""
         if self.loaded == spec:
             return
-        self._cancel.clear()
         try:
             self._prompt = load_prompt(spec.prompt_path)
         except PromptError as error:
@@ -229,7 +231,6 @@ class ServerClient:
         """Run cases, up to ``concurrency`` at a time, calling ``on_result`` in case order.
         Raises Cancelled, ServerStopped (an EngineError) or ServerError."""
         self.load(spec)
-        self._cancel.clear()
         if cases:
             asyncio.run(self._run(cases, on_result))
 
@@ -269,6 +270,7 @@ class ServerClient:
                         on_result(ready.pop(delivered))
                         delivered += 1
                     if self._cancel.is_set():
+                        self.reset_cancel()  # consumed: the next job starts clean
                         raise Cancelled()
                     if failure and delivered < total:
                         error = failure[0]

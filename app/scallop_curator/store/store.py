@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sqlite3
 from datetime import datetime, timezone
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -47,7 +48,8 @@ def _iso(value: datetime | None) -> str | None:
 def _friendly(path: Path, error: sqlite3.Error) -> StoreError:
     text = str(error).lower()
     if "locked" in text or "busy" in text:
-        return StoreError(f"The memory store {path} is in use by another program. Close it and try again.")
+        return StoreError(f"The memory store {path} is busy: an import still running, or another program, "
+                          "is writing to it. Try again in a moment.")
     if "disk is full" in text or "full" in text:
         return StoreError(f"The disk holding {path} is full; free some space and try again.")
     if "not a database" in text or "malformed" in text:
@@ -83,6 +85,15 @@ class Store:
                 except OSError:
                     log.warning("could not restrict permissions of %s", candidate)
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One committed transaction; SQLite failures become plain StoreErrors."""
+        try:
+            with self.db.atomic():
+                yield
+        except sqlite3.Error as error:
+            raise _friendly(self.path, error) from error
+
     def close(self) -> None:
         self.db.conn.close()
 
@@ -97,7 +108,7 @@ class Store:
         new_conversations = new_turns = unchanged = 0
         total = len(imported.conversations)
         try:
-            with self.db.atomic():
+            with self._writing():
                 for position, conversation in enumerate(imported.conversations):
                     if should_stop is not None and should_stop():
                         raise ImportCancelled()
@@ -141,7 +152,19 @@ class Store:
                  "time": _iso(turn.time), "source_id": turn.source_id}
             )
             added += 1
+        if not is_new:
+            self._renumber_turns(conversation.id)
         return added, is_new
+
+    def _renumber_turns(self, conversation_id: str) -> None:
+        """Keep ``idx`` a dense 0..n-1 position: a turn no longer in a newer export (another branch
+        was chosen) keeps its place, and extraction cases, which count positions, stay aligned."""
+        rows = self.db.execute(
+            "SELECT id, idx FROM turns WHERE conversation_id = ? ORDER BY idx, id", [conversation_id]
+        ).fetchall()
+        for position, (turn_id, idx) in enumerate(rows):
+            if idx != position:
+                self.db.execute("UPDATE turns SET idx = ? WHERE id = ?", [position, turn_id])
 
     # ---------------------------------------------------------------- reading
     _ORDERS = {
@@ -273,7 +296,7 @@ class Store:
 
     # ---------------------------------------------------------------- extraction
     def start_run(self, info: RunInfo) -> int:
-        with self.db.atomic():
+        with self._writing():
             table = self.db["runs"].insert(
                 {"started_at": _now(), "model": info.model, "model_hash": info.model_hash,
                  "prompt_version": info.prompt_version, "backend": info.backend, "status": "running"}
@@ -281,7 +304,7 @@ class Store:
         return int(table.last_pk)
 
     def finish_run(self, run_id: int, status: str) -> None:
-        with self.db.atomic():
+        with self._writing():
             self.db["runs"].update(run_id, {"finished_at": _now(), "status": status})
 
     def turn_id(self, conversation_id: str, turn_index: int) -> int:
@@ -296,7 +319,7 @@ class Store:
         """Store one turn's result; undecided proposals from earlier runs on that turn are replaced."""
         turn_id = self.turn_id(result.conversation_id, result.turn_index)
         ids: list[int] = []
-        with self.db.atomic():
+        with self._writing():
             self.db["turn_results"].insert(
                 {"run_id": run_id, "conversation_id": result.conversation_id, "turn_id": turn_id,
                  "parse_ok": int(result.parse_ok), "n_facts": len(result.facts), "error": result.error,
@@ -322,7 +345,7 @@ class Store:
     def decide(self, proposal_id: int, status: Status, edited_text: str | None = None) -> StoredProposal:
         """Record a decision and keep the memories table in step, in one committed transaction."""
         try:
-            with self.db.atomic():
+            with self._writing():
                 current = self.proposal(proposal_id)
                 self.db.execute("DELETE FROM journal WHERE undone = 1")  # a new action ends the redo chain
                 self.db["journal"].insert(
@@ -338,7 +361,7 @@ class Store:
     def add_manual(self, conversation_id: str, turn_id: int, content: str, subject: str = "user",
                    category: str = "general") -> StoredProposal:
         """A memory the model missed, typed by the user; it is accepted at once and can be undone."""
-        with self.db.atomic():
+        with self._writing():
             table = self.db["proposals"].insert(
                 {"run_id": None, "conversation_id": conversation_id, "turn_id": turn_id, "content": content,
                  "subject": subject, "category": category, "confidence": 1.0, "action": "fact",
@@ -358,7 +381,7 @@ class Store:
 
     def undo(self) -> int | None:
         """Revert the latest decision still in force; returns the proposal it touched."""
-        with self.db.atomic():
+        with self._writing():
             row = self.db.execute(
                 "SELECT id, proposal_id, previous_status, previous_text FROM journal WHERE undone = 0 "
                 "ORDER BY id DESC LIMIT 1"
@@ -370,7 +393,7 @@ class Store:
         return int(row[1])
 
     def redo(self) -> int | None:
-        with self.db.atomic():
+        with self._writing():
             row = self.db.execute(
                 "SELECT id, proposal_id, status, edited_text FROM journal WHERE undone = 1 ORDER BY id LIMIT 1"
             ).fetchone()
@@ -409,5 +432,9 @@ class Store:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str | None) -> None:
-        with self.db.atomic():
-            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        """Remembered UI state; never worth failing an action for."""
+        try:
+            with self._writing():
+                self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        except StoreError as error:
+            log.warning("could not remember %s: %s", key, error)

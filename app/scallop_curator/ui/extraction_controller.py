@@ -38,6 +38,7 @@ log = logging.getLogger("ui")
 class _Job:
     spec: ModelSpec
     cases: list[ExtractionCase]
+    number: int
 
 
 class ExtractionController(UiRelay):
@@ -51,28 +52,39 @@ class ExtractionController(UiRelay):
         super().__init__()
         self.client = client or WorkerClient()
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
-        self._busy = threading.Event()
+        self._lock = threading.Lock()
+        self._pending = 0  # jobs queued or running
+        self._last_job = 0
+        self._cancelled_upto = 0  # every job numbered up to this was cancelled
         self._thread = threading.Thread(target=self._loop, name="extraction", daemon=True)
         self._thread.start()
 
     @property
     def busy(self) -> bool:
-        return self._busy.is_set()
+        with self._lock:
+            return self._pending > 0
 
     def start(self, spec: ModelSpec, cases: list[ExtractionCase]) -> None:
-        self._busy.set()
-        self._jobs.put(_Job(spec, cases))
+        with self._lock:
+            self._pending += 1
+            self._last_job += 1
+            job = _Job(spec, cases, self._last_job)
+        self._jobs.put(job)
 
     def use_client(self, client: Any) -> None:
         """Switch backend (local worker or server); only between jobs."""
-        if self._busy.is_set():
+        if self.busy:
             raise RuntimeError("cannot switch the model backend during an extraction")
         self.client.shutdown()
         self.client = client
 
     def cancel(self) -> None:
-        if self._busy.is_set():
-            self.client.cancel()
+        """Cancel the running job and any queued ones; a job not yet started never starts."""
+        with self._lock:
+            if self._pending == 0:
+                return
+            self._cancelled_upto = self._last_job
+        self.client.cancel()
 
     def shutdown(self) -> None:
         """Cancel, stop the thread and the worker process; called on quit."""
@@ -93,8 +105,8 @@ class ExtractionController(UiRelay):
                 self.post("failed", "Extraction stopped because of an internal error; see the log.")
                 self.post("finished", "failed")
             finally:
-                if self._jobs.empty():
-                    self._busy.clear()
+                with self._lock:
+                    self._pending -= 1
 
     def _run(self, job: _Job) -> None:
         total = len(job.cases)
@@ -108,7 +120,11 @@ class ExtractionController(UiRelay):
             elapsed = time.monotonic() - started
             self.post("progress", done, total, elapsed / done * (total - done))
 
+        self.client.reset_cancel()  # a stale cancel from an earlier job must not stop this one
         try:
+            with self._lock:
+                if job.number <= self._cancelled_upto:  # cancelled while it waited in the queue
+                    raise Cancelled()
             if self.client.loaded != job.spec or not self.client.alive:
                 self.post("modelState", "loading")
             self.client.load(job.spec)

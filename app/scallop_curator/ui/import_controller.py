@@ -39,23 +39,26 @@ class ImportController(UiRelay):
         self._db_path = db_path
         self._jobs: queue.Queue[tuple[Path, ImportOptions | None] | None] = queue.Queue()
         self._cancel = threading.Event()
-        self._busy = threading.Event()
+        self._lock = threading.Lock()
+        self._pending = 0  # files queued or being imported
         self._cancelled_any = False
         self._thread = threading.Thread(target=self._loop, name="import", daemon=True)
         self._thread.start()
 
     @property
     def busy(self) -> bool:
-        return self._busy.is_set()
+        with self._lock:
+            return self._pending > 0
 
     def start(self, files: list[Path], options: ImportOptions | None = None) -> None:
-        self._busy.set()
-        self._cancel.clear()
+        with self._lock:
+            self._pending += len(files)
         for file in files:
             self._jobs.put((Path(file), options))
 
     def cancel(self) -> None:
-        if self._busy.is_set():
+        """Stop the file being imported (rolled back) and drop the queued ones."""
+        if self.busy:
             self._cancel.set()
 
     def shutdown(self) -> None:
@@ -79,10 +82,13 @@ class ImportController(UiRelay):
             except Exception:  # a bug must not kill the thread; the user still gets a message
                 log.exception("import of %s failed", path)
                 self.post("fileFailed", f"{path.name}: importing it failed because of an internal error; see the log.")
-            if self._jobs.empty():
+            with self._lock:
+                self._pending -= 1
+                last = self._pending == 0
                 cancelled = self._cancel.is_set()
-                self._cancel.clear()
-                self._busy.clear()
+                if last:
+                    self._cancel.clear()
+            if last:
                 self.post("finished", "cancelled" if cancelled else "done")
 
     def _import_one(self, store: Store, path: Path, options: ImportOptions | None) -> None:

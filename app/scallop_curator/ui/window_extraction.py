@@ -172,13 +172,14 @@ class ExtractionActions:
         if self._run is None:
             return
         run_id, info = self._run
-        self._remaining = [c for c in self._remaining
-                           if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
         try:
             self.store.record_result(run_id, info, result)
         except (StoreError, KeyError) as error:
             log.warning("could not store result for turn %s: %s", result.turn_index, error)
+            self.notify(f"A result could not be saved ({error}); Resume will extract that turn again.", 8000)
             return
+        self._remaining = [c for c in self._remaining
+                           if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
         if result.conversation_id == self.current_conversation():
             self._refresh_proposals()
             self.turns.refresh()
