@@ -122,7 +122,7 @@ def test_broken_output_is_a_plain_parse_failure(raw: str, words: str) -> None:
     ("value", "where"),
     [
         ({"facts": [{**GOOD, "category": "hobby"}]}, "facts.0.category"),
-        ({"facts": [{**GOOD, "confidence": 1.5}]}, "facts.0.confidence"),
+        ({"facts": [{**GOOD, "confidence": "very"}]}, "facts.0.confidence"),
         ({"facts": [{**GOOD, "content": ""}]}, "facts.0.content"),
         ({"facts": [{**GOOD, "content": "x" * (facts.MAX_CONTENT + 1)}]}, "facts.0.content"),
         ({"facts": [GOOD] * (facts.MAX_FACTS + 1)}, "facts"),
@@ -145,3 +145,12 @@ def test_a_fact_repeated_in_one_answer_is_proposed_once() -> None:
     other = {**fact, "content": "Works in Porto", "category": "work"}
     facts = parse_facts(json.dumps({"facts": [fact, again, other]}))
     assert [f.content for f in facts] == ["Lives in Porto", "Works in Porto"]
+
+
+def test_a_confidence_out_of_range_is_clamped_not_fatal() -> None:
+    from scallop_curator.extraction.output import parse_facts
+
+    fact = {"content": "Allergic to walnuts", "subject": "user", "category": "personal", "confidence": 1.2,
+            "action": "fact", "old_value": None, "replaces": None}
+    low = {**fact, "content": "Lives in Lyon", "confidence": -3}
+    assert [f.confidence for f in parse_facts(json.dumps({"facts": [fact, low]}))] == [1.0, 0.0]

@@ -143,13 +143,18 @@ def test_restored_state_gives_the_logits_of_a_full_evaluation(engines, case):
     # Leave an unrelated state behind, so a restore that left the recurrent state alone would show.
     llm.reset()
     llm.eval(prompt_tokens(reuse, CASES[-1]))
+    unrelated = last_logits(llm)
     llm.load_state(reuse._prefix_state)
     assert llm.n_tokens == n_prefix
     llm.eval(tail)
     restored = last_logits(llm)
 
-    assert np.array_equal(restored, live_split)
-    assert np.allclose(restored, full, rtol=1e-4, atol=1e-4), np.abs(restored - full).max()
+    # Bit-identical on AVX2 builds; AVX-512 kernels sum in another order after a restore, which
+    # moves logits in the third decimal. A wrong state moves them by orders of magnitude more.
+    tolerance = 2e-3
+    assert np.abs(restored - live_split).max() < tolerance
+    assert np.abs(restored - full).max() < tolerance
+    assert np.abs(unrelated - full).max() > 50 * tolerance
     assert int(np.argmax(restored)) == int(np.argmax(full))
     assert float(np.std(full)) > 0.1  # the weights are not degenerate: the comparison means something
 

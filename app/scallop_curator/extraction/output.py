@@ -27,6 +27,7 @@ def parse_facts(raw: str) -> list[Fact]:
         raise ParseFailure(f"the model's JSON is incomplete or broken ({error.msg} at character {error.pos})") from error
     if isinstance(value, list):
         value = {"facts": value}
+    _clamp_confidence(value)
     try:
         facts = FactList.model_validate(value).facts
     except ValidationError as error:
@@ -46,3 +47,13 @@ def _distinct(facts: list[Fact]) -> list[Fact]:
             seen.add(key)
             kept.append(fact)
     return kept
+
+
+def _clamp_confidence(value: object) -> None:
+    """Servers turn the schema into a grammar that ignores number bounds, so a confidence of 1.2
+    can come back; it means "very sure", not "discard every fact of this turn"."""
+    facts = value.get("facts") if isinstance(value, dict) else None
+    for fact in facts if isinstance(facts, list) else []:
+        confidence = fact.get("confidence") if isinstance(fact, dict) else None
+        if isinstance(confidence, (int, float)) and not isinstance(confidence, bool):
+            fact["confidence"] = min(max(float(confidence), 0.0), 1.0)
