@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import logging.handlers
 import sys
@@ -40,6 +41,14 @@ def install_crash_handler(log_path: Path) -> None:
     sys.excepthook = hook
 
 
+def settle_heap() -> None:
+    """Move everything built at start-up (Qt wrappers, modules, the window) out of the garbage
+    collector's reach. A full collection triggered by a background import would otherwise walk
+    them all while holding the GIL: measured 53-67 ms UI stalls on a 210 MB import, 26 ms after."""
+    gc.collect()
+    gc.freeze()
+
+
 def run(files: list[str] | None = None, db: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -61,6 +70,7 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
         return 2
     window = MainWindow(store, Settings.load())
     window.show()
+    settle_heap()
     if files:
         window.import_files([Path(f) for f in files])
     # Once the window is up: ask how to get a model when none is usable and the user never answered.
