@@ -96,3 +96,24 @@ def test_cancelled_import_keeps_nothing(tmp_path: Path) -> None:
     assert store.conversation_count() == 0
     assert store.db.execute("SELECT COUNT(*) FROM turns").fetchone()[0] == 0
     store.close()
+
+
+def test_a_proposal_repeating_a_saved_memory_says_so(store: Store) -> None:
+    from scallop_curator.domain.review import Status
+
+    info = RunInfo(model="m", prompt_version="v")
+    run = store.start_run(info)
+    dutch, maths = store.conversation_ids(text="Dutch")[0], store.conversation_ids(text="maths")[0]
+    fact = Fact(content="Allergic to walnuts", subject="user", category="personal", confidence=0.9)
+    first = store.record_result(run, info, TurnResult(conversation_id=dutch, turn_index=2, parse_ok=True, facts=[fact]))
+    store.record_result(run, info, TurnResult(
+        conversation_id=maths, turn_index=0, parse_ok=True,
+        facts=[fact.model_copy(update={"content": "allergic to  walnuts."}),
+               fact.model_copy(update={"content": "Allergic to walnuts", "subject": "Ana"})]))
+    proposals = ProposalsModel(store)
+    proposals.load(maths)
+    assert not proposals.index(0).data(roles.DETAIL_ROLE).startswith("already saved")
+    store.decide(first[0], Status.ACCEPTED)
+    proposals.refresh()
+    assert proposals.index(0).data(roles.DETAIL_ROLE).startswith("already saved")
+    assert not proposals.index(1).data(roles.DETAIL_ROLE).startswith("already saved")  # about someone else

@@ -29,6 +29,10 @@ from scallop_curator.store.records import (
 log = logging.getLogger("store")
 
 
+def normalise(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip(".")
+
+
 class ImportCancelled(Exception):
     """The user cancelled an import; nothing of the file was kept."""
 
@@ -290,6 +294,12 @@ class Store:
 
     def memories(self) -> list[dict]:
         return list(self.db.query("SELECT * FROM memories ORDER BY id"))
+
+    def saved_facts(self) -> dict[tuple[str, str], int]:
+        """(subject, normalised text) of every saved memory -> the proposal it came from, so a
+        proposal that repeats what is already kept can say so."""
+        rows = self.db.execute("SELECT subject, content, proposal_id FROM memories").fetchall()
+        return {(subject.lower(), normalise(content)): proposal_id for subject, content, proposal_id in rows}
 
     def pending_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM proposals WHERE status = 'pending'").fetchone()[0]

@@ -15,6 +15,7 @@ from scallop_curator.store import (
     StoredTurn,
     StoredTurnResult,
 )
+from scallop_curator.store.store import normalise
 from scallop_curator.ui import roles
 
 Index = QModelIndex | QPersistentModelIndex
@@ -221,13 +222,20 @@ class ProposalsModel(QAbstractListModel):
         super().__init__()
         self._store = store
         self._rows: list[StoredProposal] = []
+        self._saved: dict[tuple[str, str], int] = {}
         self.conversation_id: str | None = None
 
     def load(self, conversation_id: str | None) -> None:
         self.beginResetModel()
         self.conversation_id = conversation_id
         self._rows = self._store.proposals(conversation_id) if conversation_id else []
+        self._saved = self._store.saved_facts()
         self.endResetModel()
+
+    def already_saved(self, proposal: StoredProposal) -> bool:
+        """The same fact about the same subject is kept from another proposal already."""
+        source = self._saved.get((proposal.subject.lower(), normalise(proposal.text)))
+        return source is not None and source != proposal.id
 
     def refresh(self) -> None:
         """Re-read; rows keep their places when only statuses changed."""
@@ -236,6 +244,7 @@ class ProposalsModel(QAbstractListModel):
         fresh = self._store.proposals(self.conversation_id)
         if [p.id for p in fresh] == [p.id for p in self._rows]:
             self._rows = fresh
+            self._saved = self._store.saved_facts()
             if self._rows:
                 self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
         else:
@@ -261,9 +270,10 @@ class ProposalsModel(QAbstractListModel):
                 return row
         return -1
 
-    @staticmethod
-    def detail(proposal: StoredProposal) -> str:
+    def detail(self, proposal: StoredProposal) -> str:
         parts = [proposal.subject, proposal.category, f"{proposal.confidence:.2f}"]
+        if proposal.status is Status.PENDING and self.already_saved(proposal):
+            parts.insert(0, "already saved")
         if proposal.action != "fact":
             parts.append(proposal.action.replace("_", " "))
         if proposal.old_value:
