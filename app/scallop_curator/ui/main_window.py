@@ -149,6 +149,8 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         bar.addPermanentWidget(self.pending_label)
         self._show_progress(False)
         self._model_state = "not loaded"
+        self._model_label_key: tuple[object, ...] | None = None
+        self._model_name = ""
 
     def _action(self, menu, text: str, keys: list[str] | str, slot, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
         action = QAction(text, self)
@@ -368,13 +370,19 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.pending_label.setText(f"{pending} pending")
         self.undo_action.setEnabled(self.store.can_undo())
         self.redo_action.setEnabled(self.store.can_redo())
-        if self.settings.model_source == "server":
-            name = f"server {self.settings.server_model or self.settings.server_url}"
-        else:
-            model = resolve_model(self.settings.model_path)
-            name = describe(model) if model else "no model chosen"
-        self.model_label.setText(f"{name} · {self._model_state}  │")
-        self.model_label.setToolTip(describe_source(self.settings))
+        s = self.settings
+        key = (s.model_source, s.model_path, s.server_url, s.server_model, s.server_concurrency)
+        if key != self._model_label_key:
+            # Resolving the model looks in the Hugging Face cache on disk: only when settings change,
+            # not after every decision.
+            self._model_label_key = key
+            if s.model_source == "server":
+                self._model_name = f"server {s.server_model or s.server_url}"
+            else:
+                model = resolve_model(s.model_path)
+                self._model_name = describe(model) if model else "no model chosen"
+            self.model_label.setToolTip(describe_source(s))
+        self.model_label.setText(f"{self._model_name} · {self._model_state}  │")
 
     def notify(self, message: str, milliseconds: int = 5000) -> None:
         """A passing note in the status bar that never hides the model's state or progress."""
