@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # the version create() writes; migrations.py takes it forward
 
 
 def create(db: sqlite_utils.Database) -> None:

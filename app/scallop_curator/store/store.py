@@ -17,7 +17,7 @@ from scallop_curator.domain.conversation import Conversation
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
-from scallop_curator.store import schema
+from scallop_curator.store import migrations, schema
 from scallop_curator.store.records import (
     ConversationSummary,
     ImportSummary,
@@ -75,6 +75,10 @@ class Store:
             self.db.execute("PRAGMA foreign_keys=ON")
             with self.db.atomic():
                 schema.create(self.db)
+                migrations.migrate(self.db)
+        except migrations.NewerStore as error:
+            raise StoreError(f"{self.path} was written by a newer Scallop Curator ({error}); "
+                             "update the app to open it.") from error
         except sqlite3.Error as error:
             raise _friendly(self.path, error) from error
         if new_file or self.path.stat().st_mode & 0o077:
