@@ -61,8 +61,12 @@ class ImportProblem(Exception):
 class ImportOptions:
     """Choices the user makes at import time."""
 
-    # For multi-speaker logs (LoCoMo): whose messages count as "the user". None: the first speaker.
+    # For multi-speaker logs (LoCoMo, "Name: text" transcripts): whose messages count as "the user".
+    # ``user_by_log`` (log label -> name) wins; else the first of ``user_speaker``/``user_names`` who
+    # speaks in that log; else its first speaker, and the import's notes say so.
     user_speaker: str | None = None
+    user_names: tuple[str, ...] = ()
+    user_by_log: dict[str, str] = field(default_factory=dict)
 
 
 _MISSING: Any = object()
@@ -163,6 +167,7 @@ class ImportedFile:
     format_name: str
     conversations: list[Conversation]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # choices made for the user, e.g. who "the user" is
 
 
 class Importer(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scallop_curator.domain.review import Status
 
@@ -77,3 +77,4 @@ class ImportSummary:
     new_turns: int
     unchanged_conversations: int
     skipped: list[tuple[str, str]]
+    notes: list[str] = field(default_factory=list)  # what the import chose, e.g. who is the user

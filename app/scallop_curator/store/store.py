@@ -18,6 +18,7 @@ from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import migrations, schema
+from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
     ConversationSummary,
     ImportSummary,
@@ -31,6 +32,20 @@ log = logging.getLogger("store")
 
 def normalise(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".")
+
+
+REFUSED = ("was left as it was: it was imported before with another person as the user, and importing "
+           "it again that way would mix two people's memories")
+
+
+def _free_key(role: str, text: str, source_id: str, taken: set[str]) -> str:
+    """The export's id for a new turn, unless a stored turn has it (a position id that shifted, or an
+    edited message): then one made from its content, so the two never collide."""
+    key = source_id
+    while key in taken:
+        key = f"{source_id}~{content_key(role, text, key)}"
+    taken.add(key)
+    return key
 
 
 class ImportCancelled(Exception):
@@ -114,6 +129,7 @@ class Store:
         One transaction: a cancelled or failed import leaves the store exactly as it was.
         """
         new_conversations = new_turns = unchanged = 0
+        refused: list[tuple[str, str]] = []
         total = len(imported.conversations)
         try:
             with self._writing():
@@ -122,17 +138,35 @@ class Store:
                         raise ImportCancelled()
                     if progress is not None and position % 200 == 0:
                         progress(position, total)
-                    added, is_new = self._merge_conversation(conversation, source_file, imported.format_name)
+                    merged = self._merge_conversation(conversation, source_file, imported.format_name)
+                    if merged is None:
+                        refused.append((conversation.title or conversation.id, REFUSED))
+                        continue
+                    added, is_new = merged
                     new_turns += added
                     new_conversations += int(is_new)
                     unchanged += int(not is_new and added == 0)
         except sqlite3.Error as error:
             raise _friendly(self.path, error) from error
         return ImportSummary(source_file, imported.format_name, new_conversations, new_turns, unchanged,
-                             list(imported.skipped))
+                             [*imported.skipped, *refused], list(imported.notes))
 
-    def _merge_conversation(self, conversation: Conversation, source_file: str, format_name: str) -> tuple[int, bool]:
+    def _merge_conversation(self, conversation: Conversation, source_file: str,
+                            format_name: str) -> tuple[int, bool] | None:
+        """Fold one conversation in (see :mod:`turn_merge`); None when it was refused: stored
+        before with the roles swapped (another person taken as the user), left as it was."""
         is_new = self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation.id]).fetchone() is None
+        stored = [] if is_new else [
+            StoredRow(*row) for row in self.db.execute(
+                "SELECT id, role, text, source_id FROM turns WHERE conversation_id = ? ORDER BY idx, id",
+                [conversation.id],
+            ).fetchall()
+        ]
+        if not is_new and same_turns(stored, conversation.turns):
+            return 0, False
+        plan = plan_merge(stored, conversation.turns)
+        if plan.role_conflicts:
+            return None
         if is_new:
             self.db["conversations"].insert(
                 {"id": conversation.id, "title": conversation.title, "created_at": _iso(conversation.created_at),
@@ -144,35 +178,19 @@ class Store:
                 "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
                 [conversation.title, _iso(conversation.updated_at), conversation.id],
             )
-        known = {
-            row[0]: row[1]
-            for row in self.db.execute(
-                "SELECT source_id, id FROM turns WHERE conversation_id = ?", [conversation.id]
-            ).fetchall()
-        }
-        added = 0
-        for index, turn in enumerate(conversation.turns):
-            if turn.source_id in known:
-                self.db.execute("UPDATE turns SET idx = ? WHERE id = ?", [index, known[turn.source_id]])
+        taken = {row.source_id for row in stored}
+        for turn_id, text in plan.retext.items():
+            self.db.execute("UPDATE turns SET text = ? WHERE id = ?", [text, turn_id])
+        for position, item in enumerate(plan.order):
+            if isinstance(item, int):
+                self.db.execute("UPDATE turns SET idx = ? WHERE id = ? AND idx IS NOT ?", [position, item, position])
                 continue
+            turn = conversation.turns[item[1]]
             self.db["turns"].insert(
-                {"conversation_id": conversation.id, "idx": index, "role": turn.role, "text": turn.text,
-                 "time": _iso(turn.time), "source_id": turn.source_id}
+                {"conversation_id": conversation.id, "idx": position, "role": turn.role, "text": turn.text,
+                 "time": _iso(turn.time), "source_id": _free_key(turn.role, turn.text, turn.source_id, taken)}
             )
-            added += 1
-        if not is_new:
-            self._renumber_turns(conversation.id)
-        return added, is_new
-
-    def _renumber_turns(self, conversation_id: str) -> None:
-        """Keep ``idx`` a dense 0..n-1 position: a turn no longer in a newer export (another branch
-        was chosen) keeps its place, and extraction cases, which count positions, stay aligned."""
-        rows = self.db.execute(
-            "SELECT id, idx FROM turns WHERE conversation_id = ? ORDER BY idx, id", [conversation_id]
-        ).fetchall()
-        for position, (turn_id, idx) in enumerate(rows):
-            if idx != position:
-                self.db.execute("UPDATE turns SET idx = ? WHERE id = ?", [position, turn_id])
+        return len(plan.new), is_new
 
     # ---------------------------------------------------------------- reading
     _ORDERS = {
