@@ -19,7 +19,7 @@ from scallop_curator.domain.facts import Fact
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers import load_export
-from scallop_curator.store import Store, StoreError
+from scallop_curator.store import Store, StoreError, migrations
 
 INFO = RunInfo(model="SmolLM2-135M-Instruct.Q4_1.gguf", model_hash="abc123", prompt_version="extract-v1")
 
@@ -62,7 +62,7 @@ def test_new_store_creates_schema_in_wal_mode_owner_only(tmp_path: Path) -> None
     tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"conversations", "turns", "runs", "turn_results", "proposals", "journal", "memories", "meta"} <= tables
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(migrations.latest())
     raw.close()
     assert path.stat().st_mode & 0o777 == 0o600
 

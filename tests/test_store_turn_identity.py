@@ -138,6 +138,7 @@ def test_a_store_from_before_keeps_its_decisions_after_reimport(tmp_path: Path, 
         locomo = store.import_file(load_export(fixtures_dir / "stores" / "v1-locomo.json",
                                                _options("Rita")), "v1-locomo.json")
         assert (locomo.new_conversations, locomo.new_turns) == (0, 0)
+        assert "locomo:pair-1:session_1" in {c.id for c in store.conversations()}  # renamed by the migration
         after = {p.content: (p.turn_id, p.status) for c in store.conversations() for p in store.proposals(c.id)}
         assert after == before
         assert sorted(m["content"] for m in store.memories()) == [

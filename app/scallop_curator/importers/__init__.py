@@ -23,6 +23,7 @@ from scallop_curator.importers.claude import ClaudeImporter
 from scallop_curator.importers.gemini import GeminiImporter
 from scallop_curator.importers.lmstudio import LMStudioImporter
 from scallop_curator.importers.locomo import LoCoMoImporter
+from scallop_curator.importers.named_transcript import NamedTranscriptImporter
 from scallop_curator.importers.openai_messages import OpenAIMessagesImporter
 from scallop_curator.importers.openwebui import OpenWebUIImporter
 from scallop_curator.importers.plain_text import PlainTextImporter
@@ -44,6 +45,7 @@ IMPORTERS: list[Importer] = [
     ShareGPTImporter(),
     OpenAIMessagesImporter(),
     PlainTextImporter(),
+    NamedTranscriptImporter(),  # after role transcripts: 'User:'/'Assistant:' lines are roles, not names
 ]
 
 # What a broken file probably was, from words in its first bytes (only used to phrase the error).

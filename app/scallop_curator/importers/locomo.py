@@ -1,9 +1,11 @@
 """LoCoMo-style multi-speaker logs: ``session_N`` lists of ``{speaker, dia_id, text}`` with
 ``session_N_date_time`` in free text ("1:56 pm on 8 May, 2023").
 
-There are no roles, only names: the user picks whose messages are "the user"
-(:class:`ImportOptions.user_speaker`; by default the first speaker). Each session becomes one
-conversation, and its turns carry the session's date.
+There are no roles, only names: the user picks whose messages are "the user", log by log (a file may
+hold many pairs of people; see :mod:`speakers`; by default a log's first speaker, and the notes say
+so). Each session becomes one conversation, and its turns carry the session's date. Conversation ids
+do not name the chosen user: importing a log again with another user never makes a second copy (the
+store refuses to swap the roles of a stored conversation).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from scallop_curator.domain.conversation import Conversation, Turn
 from scallop_curator.importers.base import ImportedFile, ImportOptions, Source, open_source
+from scallop_curator.importers.speakers import SpeakerLog, check_names, choose_user, note
 
 SESSION = re.compile(r"^session_(\d+)$")
 DATE_FORMATS = ("%I:%M %p on %d %B, %Y", "%I:%M %p on %d %b, %Y", "%I:%M %p on %B %d, %Y", "%d %B, %Y", "%d %B %Y")
@@ -77,6 +80,13 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "speaker"
 
 
+def log_label(record: Any, position: int) -> str:
+    """The log's name: its ``sample_id``, else its place in the file."""
+    if isinstance(record, dict) and isinstance(record.get("sample_id"), (str, int)) and str(record["sample_id"]):
+        return str(record["sample_id"])
+    return f"log {position}"
+
+
 def parse_sample(record: dict[str, Any], position: int, user: str | None) -> list[Conversation]:
     part = _conversation_part(record)
     if part is None:
@@ -88,7 +98,7 @@ def parse_sample(record: dict[str, Any], position: int, user: str | None) -> lis
     if user not in names:
         raise ValueError(f"{user} does not speak in it (the speakers are {', '.join(names)})")
     others = " & ".join(n for n in names if n != user) or "nobody"
-    sample = record.get("sample_id") if isinstance(record.get("sample_id"), (str, int)) else f"sample-{position}"
+    sample = log_label(record, position) if isinstance(record.get("sample_id"), (str, int)) else f"sample-{position}"
     conversations = []
     for number, session in _sessions(part):
         when = session_time(part.get(f"session_{number}_date_time"))
@@ -114,13 +124,18 @@ def parse_sample(record: dict[str, Any], position: int, user: str | None) -> lis
         date_text = part.get(f"session_{number}_date_time")
         title = f"{user} with {others}, session {number}" + (f" ({date_text})" if isinstance(date_text, str) else "")
         conversations.append(Conversation(
-            id=f"locomo:{sample}:{_slug(user)}:session_{number}",
+            id=conversation_id(sample, number),
             title=title,
             created_at=when,
             updated_at=when,
             turns=turns,
         ))
     return conversations
+
+
+def conversation_id(sample: str, session: int) -> str:
+    """Without the chosen user's name (before, ``locomo:SAMPLE:USER:session_N``; a migration renames)."""
+    return f"locomo:{sample}:session_{session}"
 
 
 class LoCoMoImporter:
@@ -130,23 +145,34 @@ class LoCoMoImporter:
         items = source.first_items()
         return source.kind == "json" and bool(items) and _conversation_part(items[0]) is not None
 
+    def speaker_logs(self, source: Source) -> list[SpeakerLog]:
+        logs = []
+        for position, record in enumerate(source.items(), start=1):
+            part = _conversation_part(record)
+            names = speakers_of(part) if part is not None else []
+            if names:
+                logs.append(SpeakerLog(log_label(record, position), tuple(names)))
+        return logs
+
     def parse(self, source: Source) -> ImportedFile:
         options = source.options or ImportOptions()
-        wanted = options.user_speaker
         result = ImportedFile(self.name, [])
-        everyone: list[str] = []
+        logs: list[SpeakerLog] = []
         for position, record in enumerate(source.items(), start=1):
-            label = str(record.get("sample_id")) if isinstance(record, dict) and "sample_id" in record \
-                else f"log {position}"
+            label = log_label(record, position)
             part = _conversation_part(record)
-            if part is not None:
-                everyone += [n for n in speakers_of(part) if n not in everyone]
+            names = tuple(speakers_of(part)) if part is not None else ()
+            if names:
+                logs.append(SpeakerLog(label, names))
             try:
-                result.conversations += parse_sample(record, position, wanted)
+                user, chosen = choose_user(options, label, names) if names else (None, False)
+                result.conversations += parse_sample(record, position, user)
             except (ValueError, TypeError, AttributeError, KeyError) as error:
                 result.skipped.append((label, f"was skipped: {error}."))
-        if wanted and wanted not in everyone:
-            raise source.problem(
-                f"{wanted} does not speak in this file; choose one of: {', '.join(everyone) or 'nobody'}.", self.name
-            )
+                continue
+            if user is not None:
+                result.notes.append(note(label, user, names, chosen))
+        problem = check_names(options, logs)
+        if problem:
+            raise source.problem(problem, self.name)
         return result

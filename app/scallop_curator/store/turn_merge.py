@@ -18,11 +18,13 @@ a dense position, so extraction cases (which count positions) stay aligned with 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 from dataclasses import dataclass, field
 
 from scallop_curator.domain.conversation import Turn
+from scallop_curator.importers.turn_keys import content_key
+
+__all__ = ["MergePlan", "StoredRow", "content_key", "is_positional", "plan_merge", "same_turns"]
 
 _POSITIONAL = re.compile(r"^\d+$")
 
@@ -50,12 +52,6 @@ class MergePlan:
 def is_positional(source_id: str, index: int) -> bool:
     """An id that only numbers the turn (``"3"`` for the fourth turn) says nothing about which turn it is."""
     return bool(_POSITIONAL.match(source_id)) and int(source_id) == index
-
-
-def content_key(role: str, text: str, previous: str = "") -> str:
-    """A turn key for formats without message ids: its role, text and the turn before it."""
-    basis = "\x1f".join((role, text, previous))
-    return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def same_turns(stored: list[StoredRow], incoming: list[Turn]) -> bool:
