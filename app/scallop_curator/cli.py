@@ -7,7 +7,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 from scallop_curator import __version__, paths
@@ -29,6 +28,8 @@ def _gui_parser() -> argparse.ArgumentParser:
 
 
 def _headless_parser() -> argparse.ArgumentParser:
+    from scallop_curator.importers.cli import add_import_parser  # the importers load only when needed
+
     parser = argparse.ArgumentParser(prog="scallop-curator")
     sub = parser.add_subparsers(dest="command", required=True)
     extract = sub.add_parser("extract", help="propose memories for every user turn of an export")
@@ -44,9 +45,7 @@ def _headless_parser() -> argparse.ArgumentParser:
     extract.add_argument("--prompt", help="a prompt file replacing the bundled one")
     extract.add_argument("--n-ctx", type=int, help="context size in tokens")
     extract.add_argument("--threads", type=int, help="CPU threads")
-    importer = sub.add_parser("import", help="import chat exports into the memory store")
-    importer.add_argument("files", nargs="+")
-    importer.add_argument("--db", help="the memory store")
+    add_import_parser(sub)
     add_model_parser(sub)
     return parser
 
@@ -60,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             return extract_command(args)
         if args.command == "model":
             return model_command(args)
+        from scallop_curator.importers.cli import import_command
+
         return import_command(args)
     args = _gui_parser().parse_args(argv)
     from scallop_curator.ui.app import run
@@ -140,31 +141,3 @@ def extract_command(args: argparse.Namespace) -> int:
     print(f"{len(cases)} turns from {len(imported.conversations)} conversations written to {out}"
           + (f"; {failures} could not be parsed" if failures else ""), file=sys.stderr)
     return 0
-
-
-def import_command(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from scallop_curator.importers import ImportProblem, load_export
-    from scallop_curator.store import Store, StoreError
-
-    try:
-        store = Store(paths.default_db_path(args.db))
-    except StoreError as problem:
-        return _fail(str(problem))
-    status = 0
-    started = time.perf_counter()
-    for name in tqdm(args.files, unit="file", file=sys.stderr, disable=len(args.files) < 2):
-        try:
-            summary = store.import_file(load_export(name), str(Path(name).resolve()))
-        except (ImportProblem, StoreError) as problem:
-            print(f"scallop-curator: {problem}", file=sys.stderr)
-            status = 2
-            continue
-        print(f"{name}: {summary.format_name}, {summary.new_conversations} new conversations, "
-              f"{summary.new_turns} new turns, {summary.unchanged_conversations} unchanged")
-        for title, reason in summary.skipped:
-            print(f"  skipped {title!r}: {reason}")
-    print(f"done in {time.perf_counter() - started:.1f} s; store: {store.path}", file=sys.stderr)
-    store.close()
-    return status

@@ -34,8 +34,8 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".")
 
 
-REFUSED = ("was left as it was: it was imported before with another person as the user, and importing "
-           "it again that way would mix two people's memories")
+REFUSED = ("was left as it was: it was imported before with another person as the user (as {stored!r}), "
+           "and importing it again that way would mix two people's memories")
 
 
 def _free_key(role: str, text: str, source_id: str, taken: set[str]) -> str:
@@ -140,7 +140,9 @@ class Store:
                         progress(position, total)
                     merged = self._merge_conversation(conversation, source_file, imported.format_name)
                     if merged is None:
-                        refused.append((conversation.title or conversation.id, REFUSED))
+                        stored = self.db.execute("SELECT title FROM conversations WHERE id = ?",
+                                                 [conversation.id]).fetchone()[0]
+                        refused.append((conversation.title or conversation.id, REFUSED.format(stored=stored)))
                         continue
                     added, is_new = merged
                     new_turns += added

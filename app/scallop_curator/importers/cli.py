@@ -1,0 +1,80 @@
+"""``scallop-curator import FILE... [--user NAME | --user LOG=NAME]``: headless, no Qt.
+
+Multi-speaker logs (LoCoMo, ``Name: text`` transcripts) have no roles: ``--user`` says who "the
+user" is, by name in every log it speaks in, or for one log as ``LOG=NAME`` (repeatable). Without
+it each log takes its first speaker, and the output says, log by log, who was taken.
+Expected problems print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from scallop_curator import paths
+from scallop_curator.importers.base import ImportOptions
+
+
+def add_import_parser(subparsers: Any) -> argparse.ArgumentParser:
+    importer = subparsers.add_parser("import", help="import chat exports into the memory store")
+    importer.add_argument("files", nargs="+")
+    importer.add_argument("--db", help="the memory store")
+    importer.add_argument(
+        "--user", action="append", default=[], metavar="NAME|LOG=NAME",
+        help="in multi-speaker logs, whose messages are the user's: a name (used in every log it speaks in) "
+        "or LOG=NAME for one log (its sample id, or 'conversation N' in a transcript); repeatable. "
+        "Default: each log's first speaker",
+    )
+    return importer
+
+
+def options_from(users: list[str]) -> ImportOptions | None:
+    """--user values as ImportOptions: ``NAME`` for every log, ``LOG=NAME`` for one."""
+    if not users:
+        return None
+    names: list[str] = []
+    by_log: dict[str, str] = {}
+    for value in users:
+        log, sep, name = value.partition("=")
+        if sep and log.strip() and name.strip():
+            by_log[log.strip()] = name.strip()
+        elif value.strip():
+            names.append(value.strip())
+    return ImportOptions(user_names=tuple(names), user_by_log=by_log)
+
+
+def import_command(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from scallop_curator.importers import ImportProblem, load_export
+    from scallop_curator.store import Store, StoreError
+
+    try:
+        store = Store(paths.default_db_path(args.db))
+    except StoreError as problem:
+        print(f"scallop-curator: {problem}", file=sys.stderr)
+        return 2
+    options = options_from(getattr(args, "user", []) or [])
+    status = 0
+    started = time.perf_counter()
+    for name in tqdm(args.files, unit="file", file=sys.stderr, disable=len(args.files) < 2):
+        try:
+            summary = store.import_file(load_export(name, options), str(Path(name).resolve()))
+        except (ImportProblem, StoreError) as problem:
+            print(f"scallop-curator: {problem}", file=sys.stderr)
+            status = 2
+            continue
+        print(f"{name}: {summary.format_name}, {summary.new_conversations} new conversations, "
+              f"{summary.new_turns} new turns, {summary.unchanged_conversations} unchanged")
+        for line in summary.notes:
+            print(f"  user: {line}")
+        if any("was taken as the user" in line for line in summary.notes):
+            print("  (choose with --user NAME, or --user LOG=NAME for one log)")
+        for title, reason in summary.skipped:
+            print(f"  skipped {title!r}: {reason}")
+    print(f"done in {time.perf_counter() - started:.1f} s; store: {store.path}", file=sys.stderr)
+    store.close()
+    return status
