@@ -150,25 +150,3 @@ def test_bad_file_is_refused_with_a_message(qtbot, open_window, tmp_path: Path, 
     assert shown and "broken.json" in shown[0]
     assert window.store.conversations() == []
     assert window.isVisible()
-
-
-def test_multi_speaker_log_asks_who_the_user_is(qtbot, open_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from tests_paths import LOCOMO
-
-    asked: list[list[str]] = []
-
-    def choose(_parent, _title, _label, items, *_args):  # type: ignore[no-untyped-def]
-        asked.append(list(items))
-        return items[1], True
-
-    monkeypatch.setattr("scallop_curator.ui.window_imports.QInputDialog.getItem", choose)
-    window = open_window()
-    with qtbot.waitSignal(window.importer.finished, timeout=60_000):
-        window.import_files([LOCOMO])
-    qtbot.waitUntil(lambda: window.conversations.total > 0, timeout=60_000)
-    assert asked and len(asked[0]) == 2
-    user = asked[0][1]
-    conversation = window.store.conversation(window.store.conversation_ids()[0])
-    user_turns = [t for t in conversation.turns if t.role == "user"]
-    assert user_turns and all(t.time is not None for t in conversation.turns)
-    assert user in window.store.conversations()[0].id or user.lower() in window.store.conversations()[0].id

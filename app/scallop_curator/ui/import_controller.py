@@ -5,7 +5,8 @@ Signals:
     progress(str, int, int): file name, conversations stored, conversations in the file.
     fileDone(object): an ImportSummary, with the ids of the file's conversations in ``ids``.
     fileFailed(str): a plain message naming the file and what is wrong.
-    needsSpeaker(str, list): a multi-speaker log; the UI asks who the user is and imports again.
+    needsSpeaker(str, list): a multi-speaker file and its logs (``SpeakerLog``); the UI asks who the
+        user is in each and imports it again with that choice.
     finished(str): "done" or "cancelled", once the queue is empty.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 
 from scallop_curator.importers import ImportOptions, ImportProblem, load_export
+from scallop_curator.importers.speakers import speaker_logs
 from scallop_curator.store import ImportCancelled, Store, StoreError
 from scallop_curator.ui.relay import UiRelay
 
@@ -95,12 +97,10 @@ class ImportController(UiRelay):
         if self._cancel.is_set():
             return
         try:
-            if options is None and _looks_multi_speaker(path):
-                from scallop_curator.importers.locomo import speakers_in
-
-                speakers = speakers_in(path)
-                if len(speakers) > 1:
-                    self.post("needsSpeaker", str(path), speakers)
+            if options is None and _may_be_multi_speaker(path):
+                logs = speaker_logs(path)
+                if any(len(log.speakers) > 1 for log in logs):
+                    self.post("needsSpeaker", str(path), logs)
                     return
             self.post("progress", path.name, 0, 0)
             imported = load_export(path, options)
@@ -117,9 +117,15 @@ class ImportController(UiRelay):
         self.post("fileDone", summary, [c.id for c in imported.conversations[:1]])
 
 
-def _looks_multi_speaker(path: Path) -> bool:
+def _may_be_multi_speaker(path: Path) -> bool:
+    """Cheap first look, so a 200 MB chat export is not read twice: a LoCoMo log, or a text file
+    (a transcript may have named speakers). JSON, zips and databases of other kinds are not."""
     try:
         with path.open("rb") as handle:
-            return _MULTI_SPEAKER_MARK in handle.read(65536)
-    except OSError:
+            head = handle.read(65536)
+    except OSError:  # a folder, or unreadable: the import itself says what is wrong
         return False
+    if _MULTI_SPEAKER_MARK in head:
+        return True
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return bool(start) and start not in (b"{", b"[", b"<") and not head.startswith((b"PK", b"SQLite format 3"))

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
-    QInputDialog,
     QMessageBox,
 )
 
 from scallop_curator.importers import ImportOptions
+from scallop_curator.importers.speakers import SpeakerLog
 from scallop_curator.store import ImportSummary
+from scallop_curator.ui.speaker_dialog import SpeakerDialog
 
 EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
@@ -54,20 +56,25 @@ class ImportActions:
         name = Path(summary.source).name
         message = (f"{name}: {summary.new_conversations:,} new conversations, "
                    f"{summary.new_turns:,} new turns ({summary.format_name})")
+        if summary.notes:
+            message += "; " + "; ".join(summary.notes[:3]) + (" …" if len(summary.notes) > 3 else "")
         if summary.skipped:
             message += f"; skipped {len(summary.skipped)}"
-            QMessageBox.information(self, "Some conversations were skipped", f"{name}:\n" + "\n".join(
-                f"{title}: {reason}" for title, reason in summary.skipped[:20]))
+            box = QMessageBox(QMessageBox.Icon.Information, "Some conversations were skipped", f"{name}:\n" + "\n".join(
+                f"{title}: {reason}" for title, reason in summary.skipped[:20]), parent=self)
+            box.setTextFormat(Qt.TextFormat.PlainText)  # titles and names come from the export
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.setObjectName("skippedBox")
+            box.show()  # never blocks: the import has finished, this only reports
         self.notify(message, 8000)
         if first_ids:
             self._import_new = first_ids[0]
 
-    def _ask_speaker(self, path: str, speakers: list[str]) -> None:
-        name, ok = QInputDialog.getItem(self, "Who is the user?",
-                                        f"{Path(path).name} is a log between several people.\n"
-                                        "Whose messages should the model read as yours?", speakers, 0, False)
-        if ok and name:
-            self.import_files([Path(path)], ImportOptions(user_speaker=name))
+    def _ask_speaker(self, path: str, logs: list[SpeakerLog]) -> None:
+        """Who is the user, log by log; cancelling imports nothing of that file."""
+        dialog = SpeakerDialog(self, Path(path).name, logs)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.import_files([Path(path)], ImportOptions(user_by_log=dialog.choices()))
 
     def _import_finished(self, status: str) -> None:
         if not self.controller.busy:
