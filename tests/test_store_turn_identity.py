@@ -159,3 +159,14 @@ def _options(name: str):
 @pytest.fixture
 def fixtures_dir() -> Path:
     return Path(__file__).resolve().parent / "fixtures"
+
+
+def test_the_same_log_with_the_roles_swapped_is_refused_even_if_a_line_repeats(store: Store) -> None:
+    log = [("user", "Hi!"), ("assistant", "Hi!"), ("user", "I adopted a cat."), ("assistant", "I have a dog."),
+           ("user", "Bye!"), ("assistant", "Bye!")]
+    store.import_file(export(log), "one")
+    swapped = [("assistant" if r == "user" else "user", t) for r, t in log]
+    summary = store.import_file(export(swapped), "two")
+    assert (summary.new_turns, len(store.turns("c"))) == (0, 6)
+    assert summary.skipped and "another person as the user" in summary.skipped[0][1]
+    assert [t.role for t in store.turns("c")] == [r for r, _ in log]

@@ -167,7 +167,7 @@ class Store:
         if not is_new and same_turns(stored, conversation.turns):
             return 0, False
         plan = plan_merge(stored, conversation.turns)
-        if plan.role_conflicts:
+        if plan.roles_swapped:
             return None
         if is_new:
             self.db["conversations"].insert(

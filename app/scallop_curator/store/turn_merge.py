@@ -48,6 +48,11 @@ class MergePlan:
     role_conflicts: int = 0
     matched: int = 0
 
+    @property
+    def roles_swapped(self) -> bool:
+        """Most turns found again carry the other role: refuse rather than store a second, swapped copy."""
+        return self.role_conflicts > self.matched
+
 
 def is_positional(source_id: str, index: int) -> bool:
     """An id that only numbers the turn (``"3"`` for the fourth turn) says nothing about which turn it is."""
@@ -90,7 +95,7 @@ def plan_merge(stored: list[StoredRow], incoming: list[Turn]) -> MergePlan:
             if row.text != incoming[i_at].text:
                 plan.retext[row.id] = incoming[i_at].text
         s_from, i_from = s_at + 1, i_at + 1
-    plan.role_conflicts = _role_conflicts(stored, incoming) if plan.matched == 0 and stored else 0
+    plan.role_conflicts = _role_conflicts(stored, incoming) if plan.new and stored else 0
     return plan
 
 
@@ -111,7 +116,7 @@ def _align_gap(stored: list[StoredRow], s_base: int, incoming: list[Turn], i_bas
 
 def _role_conflicts(stored: list[StoredRow], incoming: list[Turn]) -> int:
     """Turns stored with one role and imported with the other: the same log read with another person
-    as "the user". Counted only when nothing matched, so an ordinary re-import never pays for it."""
+    as "the user". Counted only when there are new turns, so an unchanged re-import never pays for it."""
     a = [row.text for row in stored]
     b = [turn.text for turn in incoming]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
