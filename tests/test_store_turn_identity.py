@@ -170,3 +170,12 @@ def test_the_same_log_with_the_roles_swapped_is_refused_even_if_a_line_repeats(s
     assert (summary.new_turns, len(store.turns("c"))) == (0, 6)
     assert summary.skipped and "another person as the user" in summary.skipped[0][1]
     assert [t.role for t in store.turns("c")] == [r for r, _ in log]
+
+
+def test_repeated_lines_do_not_anchor_by_position(store: Store) -> None:
+    log = [("user", "Q1"), ("assistant", "ok"), ("user", "Q2"), ("assistant", "ok")]
+    store.import_file(export(log), "one")
+    grown = log[:2] + [("user", "Q3"), ("assistant", "ok")] + log[2:]
+    summary = store.import_file(export(grown), "two")
+    assert summary.new_turns == 2
+    assert [(t.role, t.text) for t in store.turns("c")] == grown

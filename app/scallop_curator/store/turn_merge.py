@@ -70,10 +70,10 @@ def _anchors(stored: list[StoredRow], incoming: list[Turn]) -> list[tuple[int, i
     where = {row.source_id: pos for pos, row in enumerate(stored)}
     pairs: list[tuple[int, int]] = []
     for i, turn in enumerate(incoming):
+        if is_positional(turn.source_id, i):
+            continue  # a position, not an identity: even an equal text may be another turn that moved here
         pos = where.get(turn.source_id)
         if pos is None or stored[pos].role != turn.role:
-            continue
-        if stored[pos].text != turn.text and is_positional(turn.source_id, i):
             continue
         if pairs and (pos <= pairs[-1][0]):
             continue  # out of order: let the content alignment decide
