@@ -119,7 +119,9 @@ def test_a_transcript_with_a_pair_inserted_reimports_cleanly(tmp_path: Path, sto
                     "User: I adopted a cat.\nAssistant: Cats!\n")
     summary = store.import_file(load_export(path), str(path))
     (conversation,) = store.conversations()
-    assert summary.new_turns == 2 and conversation.turn_count == 6
+    assert summary.new_turns == 2
+    assert [t.text for t in store.turns(conversation.id)] == [
+        "I moved to Porto.", "Nice city.", "I play chess.", "Fun.", "I adopted a cat.", "Cats!"]
 
 
 def test_a_store_from_before_keeps_its_decisions_after_reimport(tmp_path: Path, fixtures_dir: Path) -> None:
