@@ -181,3 +181,12 @@ def test_repeated_lines_do_not_anchor_by_position(store: Store) -> None:
     summary = store.import_file(export(grown), "two")
     assert summary.new_turns == 2
     assert [(t.role, t.text) for t in store.turns("c")] == grown
+
+
+def test_a_renamed_conversation_gets_its_new_title(store: Store) -> None:
+    store.import_file(export(BASE), "one")
+    renamed = export(BASE)
+    renamed.conversations[0].title = "Moving to Porto"
+    summary = store.import_file(renamed, "two")
+    assert summary.unchanged_conversations == 1
+    assert store.conversations()[0].title == "Moving to Porto"

@@ -164,10 +164,8 @@ class Store:
                 [conversation.id],
             ).fetchall()
         ]
-        if not is_new and same_turns(stored, conversation.turns):
-            return 0, False
-        plan = plan_merge(stored, conversation.turns)
-        if plan.roles_swapped:
+        plan = None if not is_new and same_turns(stored, conversation.turns) else plan_merge(stored, conversation.turns)
+        if plan is not None and plan.roles_swapped:
             return None
         if is_new:
             self.db["conversations"].insert(
@@ -180,6 +178,8 @@ class Store:
                 "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
                 [conversation.title, _iso(conversation.updated_at), conversation.id],
             )
+        if plan is None:  # the same turns: only the title or date may have changed
+            return 0, False
         taken = {row.source_id for row in stored}
         for turn_id, text in plan.retext.items():
             self.db.execute("UPDATE turns SET text = ? WHERE id = ?", [text, turn_id])
