@@ -29,8 +29,8 @@ def pairs_file(folder: Path) -> Path:
 
 
 @pytest.fixture
-def locomo(samples):
-    return samples / "locomo" / "locomo10_conv-26_only.json"
+def locomo(fixtures):
+    return fixtures / "locomo10_conv-26_only.json"  # a real LoCoMo log; source and licence beside it
 
 
 def test_default_first_speaker_sessions_dated(locomo):
