@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from scallop_curator.importers import ImportProblem, base, load_export
+from scallop_curator.importers import ImportProblem, base, json_stream, load_export
 
 
 def _zip(path, members):
@@ -76,8 +76,11 @@ def test_missing_file(tmp_path):
         load_export(tmp_path / "nope.json")
 
 
-def test_streaming_handles_chunk_boundaries(tmp_path, monkeypatch):
-    monkeypatch.setattr(base, "CHUNK_CHARS", 7)
+@pytest.mark.parametrize("fast", [True, False], ids=["ijson-c", "stdlib"])
+def test_streaming_handles_chunk_boundaries(tmp_path, monkeypatch, fast):
+    monkeypatch.setattr(json_stream, "CHUNK_CHARS", 7)
+    monkeypatch.setattr(json_stream, "IJSON_BUFFER", 7)
+    monkeypatch.setattr(json_stream, "FAST", fast)
     items = [{"uuid": f"c{i}", "name": "é" * i, "chat_messages": [
         {"uuid": f"m{i}", "sender": "human", "text": "héllo \\u00e9 " * i, "content": []}]} for i in range(1, 30)]
     path = tmp_path / "conversations.json"
