@@ -76,7 +76,9 @@ class _Guard:
         self.consumed += len(chunk)
         if self.consumed >= self.max_bytes:
             raise StreamProblem(f"it holds {self.max_bytes / 1024**3:,.0f} GiB or more, more than we read")
-        if self.consumed - self.item_start >= self.max_item_bytes:
+        # Bytes since the element began, before this read: a parser reads ahead by one read, so
+        # that much slack is allowed (64 KB for yajl; for the stdlib path at most what it holds).
+        if self.consumed - len(chunk) - self.item_start >= self.max_item_bytes:
             raise StreamProblem(
                 f"conversation {self.items + 1:,} (from byte {self.item_start:,}) is larger than "
                 f"{self.max_item_bytes / 1024**2:,.0f} MB, more than any real conversation; "
