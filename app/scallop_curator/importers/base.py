@@ -363,7 +363,7 @@ def _fill_from_stream(
     label, opener = openers[0]
     where = f"{label}: " if label else ""
     too_big = (f"{where}it is not a JSON list, so it would be read whole, and it holds "
-               f"{{size}}, more than the {MAX_WHOLE_BYTES / 1e6:,.0f} MB we read whole "
+               f"{{size}}, more than the {MAX_WHOLE_BYTES / 1024**2:,.0f} MiB we read whole "
                "(a big ChatGPT or Claude export is a JSON list; this is not one).")
     if size >= MAX_WHOLE_BYTES:
         raise source.problem(too_big.format(size=f"{size / 1e6:,.0f} MB"))
@@ -373,7 +373,7 @@ def _fill_from_stream(
     except READ_ERRORS as error:
         raise source.problem(f"{where}it cannot be read: {error}.") from error
     if len(raw) >= MAX_WHOLE_BYTES:
-        raise source.problem(too_big.format(size=f"{MAX_WHOLE_BYTES / 1e6:,.0f} MB or more"))
+        raise source.problem(too_big.format(size=f"{MAX_WHOLE_BYTES / 1024**2:,.0f} MiB or more"))
     text = _decode_whole(source, raw, where)
     del raw
     _fill_from_text(source, text)

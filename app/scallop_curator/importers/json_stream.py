@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - ijson is a dependency; this keeps a br
     FAST = False
 
 CHUNK_CHARS = 1 << 20
-IJSON_BUFFER = 64 * 1024
+IJSON_BUFFER = 1 << 20  # yajl re-scans a string cut by a buffer: small buffers make a huge string quadratic
 BOM = b"\xef\xbb\xbf"
 _WS = " \t\r\n"
 
@@ -77,11 +77,11 @@ class _Guard:
         if self.consumed >= self.max_bytes:
             raise StreamProblem(f"it holds {self.max_bytes / 1024**3:,.0f} GiB or more, more than we read")
         # Bytes since the element began, before this read: a parser reads ahead by one read, so
-        # that much slack is allowed (64 KB for yajl; for the stdlib path at most what it holds).
+        # that much slack is allowed (1 MB for yajl; for the stdlib path at most what it holds).
         if self.consumed - len(chunk) - self.item_start >= self.max_item_bytes:
             raise StreamProblem(
                 f"conversation {self.items + 1:,} (from byte {self.item_start:,}) is larger than "
-                f"{self.max_item_bytes / 1024**2:,.0f} MB, more than any real conversation; "
+                f"{self.max_item_bytes / 1024**2:,.0f} MiB, more than any real conversation; "
                 "the file is damaged or not an export"
             )
         return chunk
