@@ -76,11 +76,8 @@ def test_missing_file(tmp_path):
         load_export(tmp_path / "nope.json")
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["ijson-c", "stdlib"])
-def test_streaming_handles_chunk_boundaries(tmp_path, monkeypatch, fast):
+def test_streaming_handles_chunk_boundaries(tmp_path, monkeypatch):
     monkeypatch.setattr(json_stream, "CHUNK_CHARS", 7)
-    monkeypatch.setattr(json_stream, "IJSON_BUFFER", 7)
-    monkeypatch.setattr(json_stream, "FAST", fast)
     items = [{"uuid": f"c{i}", "name": "é" * i, "chat_messages": [
         {"uuid": f"m{i}", "sender": "human", "text": "héllo \\u00e9 " * i, "content": []}]} for i in range(1, 30)]
     path = tmp_path / "conversations.json"
