@@ -180,3 +180,20 @@ def test_deep_nesting_is_refused_plainly(tmp_path, depth):
     path = _write(tmp_path, raw)
     with pytest.raises(ImportProblem, match="conversations.json.*nested too deeply"):
         load_export(path)
+
+
+def test_lone_surrogates_become_replacement_characters_and_store(tmp_path):
+    """JSON may escape a lone surrogate; SQLite refuses it, so the import replaces it and keeps pairs."""
+    from scallop_curator.store import Store
+
+    raw = ('[{"uuid": "c\\ud800", "name": "bad \\udfff title", "chat_messages": [{"uuid": "m1", "sender": "human",'
+           ' "text": "lone \\ud800 and a pair \\ud83d\\ude00", "content": []}]}]')
+    result = load_export(_write(tmp_path, raw))
+    conversation = result.conversations[0]
+    assert conversation.title == "bad \ufffd title" and conversation.id == "claude:c\ufffd"
+    assert conversation.turns[0].text == "lone \ufffd and a pair \U0001f600"
+    store = Store(tmp_path / "store.db")
+    try:
+        assert store.import_file(result, "conversations.json").new_turns == 1
+    finally:
+        store.close()

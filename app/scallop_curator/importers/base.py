@@ -222,6 +222,30 @@ def iso_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def storable_text(value: str) -> str:
+    """``value`` with lone surrogates (JSON may escape them: ``"\\ud800"``) replaced by U+FFFD.
+
+    SQLite, Qt and every UTF-8 writer refuse them, so one such title would fail a whole import.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+def make_storable(result: ImportedFile) -> None:
+    """Every string an import hands on (ids, titles, texts, skipped notes) made storable, in place."""
+    for conversation in result.conversations:
+        conversation.id = storable_text(conversation.id)
+        conversation.title = storable_text(conversation.title)
+        for turn in conversation.turns:
+            turn.text = storable_text(turn.text)
+            if turn.source_id is not None:
+                turn.source_id = storable_text(turn.source_id)
+    result.skipped = [(storable_text(name), storable_text(reason)) for name, reason in result.skipped]
+
+
 def stable_key(*parts: Any) -> str:
     basis = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:16]
