@@ -6,6 +6,7 @@ Cases (issue 8, "memory stays bounded on any input"; issue 11, "import speed"):
   sparse-1g     a 1 GiB sparse file (under the file limit): refused while reading, memory bounded
   zip-nul       a ~10 MB zip whose conversations.json unpacks to 1.48 GB of mostly NUL bytes
   zip-string    the same size of member, but a JSON list whose one conversation holds a 1.48 GB string
+  whole-60      a 60 MB JSON object (an OpenAI messages file): the biggest kind of input read whole
   export-200    a normal ~200 MB ChatGPT export (made with shared/tools/make_big_chatgpt_export.py)
   ratio-50/200  `scallop-curator import` (whole process, into a fresh store) against a plain
                 `json.load` of the same file (whole process), median of --repeat runs
@@ -32,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKER = ROOT.parent / "shared" / "tools" / "make_big_chatgpt_export.py"
-ALL = ["sparse-2g", "sparse-1g", "zip-nul", "zip-string", "export-200", "ratio-50", "ratio-200"]
+ALL = ["sparse-2g", "sparse-1g", "zip-nul", "zip-string", "whole-60", "export-200", "ratio-50", "ratio-200"]
 MEMBER_BYTES = 1_480_000_000
 
 LOAD = r"""
@@ -47,6 +48,9 @@ except ImportProblem as problem:
 JSON_LOAD = "import json, sys\nwith open(sys.argv[1], 'rb') as f: print(len(json.load(f)))"
 
 
+CPU: list[float] = []  # user + system seconds of each measured child, for the ratios on a busy machine
+
+
 def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
     """Seconds, peak RSS in bytes, and the last line printed, of one child process."""
     started = time.perf_counter()
@@ -55,6 +59,7 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, 
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
+    CPU.append(usage.ru_utime + usage.ru_stime)
     if os.waitstatus_to_exitcode(status) not in (0, 2):
         raise SystemExit(f"{argv} failed:\n{output}")
     lines = [line for line in output.splitlines() if line.strip()]
@@ -90,6 +95,20 @@ def member_zip(folder: Path, name: str, head: bytes, tail: bytes, filler: bytes)
     return path
 
 
+def whole_object(folder: Path, size: int) -> Path:
+    path = folder / "messages-60mb.json"
+    if not path.exists():
+        rng = random.Random(3)
+        words = ["tea", "Lyon", "sister", "nurse", "commute", "heating", "Python", "tuple", "garden", "été", "日本"]
+        messages, total = [], 0
+        while total < size:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(5, 80)))
+            messages.append({"role": rng.choice(["user", "assistant"]), "content": text})
+            total += len(text) + 40
+        path.write_text(json.dumps({"messages": messages}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def export(folder: Path, size_mb: int, given: str | None) -> Path:
     if given:
         return Path(given)
@@ -106,22 +125,26 @@ def show(name: str, seconds: float, peak: int, outcome: str) -> None:
 def ratio(name: str, path: Path, folder: Path, repeat: int) -> None:
     cli = [str(Path(sys.executable).parent / "scallop-curator"), "import"]
     env = dict(os.environ, SCALLOP_CURATOR_HOME=str(folder / "home"))
-    loads, imports, load_peaks, import_peaks = [], [], [], []
+    loads, imports, load_peaks, import_peaks, load_cpu, import_cpu = [], [], [], [], [], []
     for _ in range(repeat):
         seconds, peak, _ = measure([sys.executable, "-c", JSON_LOAD, str(path)])
         loads.append(seconds)
         load_peaks.append(peak)
+        load_cpu.append(CPU[-1])
         db = folder / "ratio.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         seconds, peak, outcome = measure([*cli, "--db", str(db), str(path)], env)
         imports.append(seconds)
         import_peaks.append(peak)
+        import_cpu.append(CPU[-1])
     size = path.stat().st_size / 1e6
     print(f"{name:<12} {size:.0f} MB: json.load {statistics.median(loads):.2f} s (peak {max(load_peaks) / 1e6:.0f} MB), "
           f"scallop-curator import {statistics.median(imports):.2f} s (peak {max(import_peaks) / 1e6:.0f} MB): "
           f"{statistics.median(imports) / statistics.median(loads):.2f}x the time, "
-          f"{max(import_peaks) / max(load_peaks):.2f}x the memory  [{outcome[:80]}]", flush=True)
+          f"{max(import_peaks) / max(load_peaks):.2f}x the memory; CPU time {statistics.median(load_cpu):.2f} s vs "
+          f"{statistics.median(import_cpu):.2f} s: {statistics.median(import_cpu) / statistics.median(load_cpu):.2f}x  "
+          f"[{outcome[:60]}]", flush=True)
 
 
 def main() -> None:
@@ -132,13 +155,7 @@ def main() -> None:
     parser.add_argument("--export-50", help="a ~50 MB ChatGPT conversations.json to use")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    try:
-        import ijson  # noqa: PLC0415
-
-        backend = ijson.backend
-    except ImportError:
-        backend = "none"
-    print(f"python {sys.version.split()[0]}, ijson backend {backend}", flush=True)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="import-memory-") as tmp:
         folder = Path(args.dir) if args.dir else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -156,6 +173,10 @@ def main() -> None:
                 path = member_zip(folder, "zip-string", b'[{"title": "x", "mapping": {}, "pad": "', b'"}]', b"a")
                 show(case, *measure([*load, str(path)]))
                 print(f"{'':12} (zip {path.stat().st_size / 1e6:.1f} MB)")
+            elif case == "whole-60":
+                path = whole_object(folder, 60_000_000)
+                show(case, *measure([*load, str(path)]))
+                print(f"{'':12} ({path.stat().st_size / 1e6:.1f} MB)")
             elif case == "export-200":
                 show(case, *measure([*load, str(export(folder, 200, args.export_200))]))
             elif case == "ratio-50":

@@ -85,3 +85,25 @@ def test_streaming_handles_chunk_boundaries(tmp_path, monkeypatch):
     result = load_export(path)
     assert [c.id for c in result.conversations] == [f"claude:c{i}" for i in range(1, 30)]
     assert result.conversations[3].turns[0].text == ("héllo \\u00e9 " * 4).strip()
+
+
+def test_sqlite_text_that_is_not_utf8_is_read(fixtures, tmp_path):
+    """Found by the fuzz run: one damaged byte in a TEXT cell raised UnicodeDecodeError (a bug dialog)."""
+    import shutil
+    import sqlite3
+
+    path = tmp_path / "memories.db"
+    shutil.copy(fixtures / "memories.db", path)
+    conn = sqlite3.connect(path)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        for column in [r[1] for r in conn.execute(f"PRAGMA table_info('{table}')") if r[2].upper() == "TEXT"]:
+            conn.execute(f"UPDATE '{table}' SET \"{column}\" = CAST(X'C428' || CAST(\"{column}\" AS BLOB) AS TEXT)")
+    conn.commit()
+    conn.close()
+    try:
+        result = load_export(path)
+    except ImportProblem as problem:
+        assert "unexpectedly" not in str(problem)
+    else:
+        assert any("\ufffd" in c.title or any("\ufffd" in t.text for t in c.turns) for c in result.conversations)

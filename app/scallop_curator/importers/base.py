@@ -580,12 +580,19 @@ def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
     uri = path.resolve().as_uri()
     try:
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=2.0)
+        conn.text_factory = _lenient_text
         conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
     except sqlite3.Error:
         # A WAL database in a folder we may not write to: read it as an immutable snapshot.
         conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=2.0)
+    conn.text_factory = _lenient_text
     conn.execute("PRAGMA query_only = ON")
     return conn
+
+
+def _lenient_text(raw: bytes) -> str:
+    """SQLite stores whatever bytes it is given as TEXT; a damaged one must not stop the import."""
+    return raw.decode("utf-8", "replace")
 
 
 def _open_sqlite(path: Path, options: ImportOptions | None) -> Source:
