@@ -575,6 +575,10 @@ def _open_folder(path: Path, options: ImportOptions | None) -> Source:
 
 
 # ---------------------------------------------------------------- SQLite
+# A damaged schema's text reaches Python inside SQLite's error message, which may not be UTF-8.
+SQLITE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
+
+
 def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
     """Read-only: the database belongs to another program and must never change."""
     uri = path.resolve().as_uri()
@@ -582,7 +586,7 @@ def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=2.0)
         conn.text_factory = _lenient_text
         conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
-    except sqlite3.Error:
+    except SQLITE_ERRORS:
         # A WAL database in a folder we may not write to: read it as an immutable snapshot.
         conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=2.0)
     conn.text_factory = _lenient_text
@@ -605,7 +609,7 @@ def _open_sqlite(path: Path, options: ImportOptions | None) -> Source:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         finally:
             conn.close()
-    except sqlite3.Error as error:
+    except SQLITE_ERRORS as error:
         raise ImportProblem(path, f"It looks like a SQLite database, but it cannot be read ({error}).") from error
     source.tables = frozenset(str(r[0]) for r in rows)
     return source
