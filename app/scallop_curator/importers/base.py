@@ -36,7 +36,7 @@ MAX_FILE_BYTES = 2 * 1024**3
 # as bytes, text and parsed values at once, so it gets a much smaller limit than a streamed list.
 MAX_WHOLE_BYTES = 64 * 1024**2
 # One element of a streamed list (one conversation) is built whole; none in a real export is near this.
-MAX_ITEM_BYTES = 64 * 1024**2
+MAX_ITEM_BYTES = 32 * 1024**2
 MAX_ZIP_TOTAL_BYTES = 4 * 1024**3
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, over the members we would read

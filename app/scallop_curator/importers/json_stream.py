@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 CHUNK_CHARS = 1 << 20
+MAX_READ = 8 << 20  # reads grow with a big element (fewer re-parses), but never past this
 BOM = b"\xef\xbb\xbf"
 _WS = " \t\r\n"
 
@@ -61,8 +62,6 @@ class _Guard:
                     if chunk.startswith(BOM):
                         self.consumed += len(BOM)
                         chunk = chunk[len(BOM):]
-        except StreamProblem:
-            raise
         except Exception as error:  # noqa: BLE001 - re-raised with its cause; base.py decides what it means
             raise ReadFailed(str(error)) from error
         self.consumed += len(chunk)
@@ -83,7 +82,10 @@ class _Guard:
         self.item_start = self.consumed
 
     def close(self) -> None:
-        self.stream.close()
+        try:
+            self.stream.close()
+        except Exception:  # noqa: BLE001 - closing must never mask the real outcome
+            pass
 
 
 def iter_json_array(opener: Callable[[], IO[bytes]], max_bytes: int, max_item_bytes: int) -> Iterator[Any]:
@@ -142,7 +144,7 @@ def _array(guard: _Guard) -> Iterator[Any]:
                 buffer += incremental.decode(chunk)
         except UnicodeDecodeError as error:
             raise StreamProblem(decode_error(error, start, lines_dropped + buffer.count("\n"))) from error
-        want = max(CHUNK_CHARS, len(buffer))  # grow for very large elements: amortised linear
+        want = min(max(CHUNK_CHARS, len(buffer)), MAX_READ)  # big elements: fewer re-parses, bounded reads
         return True
 
     def skip_ws() -> None:
