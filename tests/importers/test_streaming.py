@@ -97,6 +97,9 @@ def test_content_read_whole_has_its_own_limit(tmp_path, monkeypatch):
     path = _write(tmp_path, lines, "chat.jsonl")
     with pytest.raises(ImportProblem, match="chat.jsonl: it is not a JSON list.*more than the 0 MiB we read whole"):
         load_export(path)
+    page = _write(tmp_path, "<html><script>var jsonData = [" + " " * 5000 + "]</script></html>", "chat.html")
+    with pytest.raises(ImportProblem, match="chat.html: .*import the conversations.json beside this page"):
+        load_export(page)
     zipped = tmp_path / "export.zip"
     with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("conversations.json", "\x00" * 100_000)

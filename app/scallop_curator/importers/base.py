@@ -386,9 +386,11 @@ def _fill_from_stream(
         raise source.problem("the export's parts are not JSON lists of conversations.")
     label, opener = openers[0]
     where = f"{label}: " if label else ""
+    page = start[:1] == b"<" or b"jsonData" in peek
     too_big = (f"{where}it is not a JSON list, so it would be read whole, and it holds "
                f"{{size}}, more than the {MAX_WHOLE_BYTES / 1024**2:,.0f} MiB we read whole "
-               "(a big ChatGPT or Claude export is a JSON list; this is not one).")
+               + ("(import the conversations.json beside this page in the same export instead)." if page else
+                  "(a big ChatGPT or Claude export is a JSON list; this is not one)."))
     if size >= MAX_WHOLE_BYTES:
         raise source.problem(too_big.format(size=f"{size / 1e6:,.0f} MB"))
     try:
