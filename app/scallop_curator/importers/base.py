@@ -105,7 +105,8 @@ class Source:
     # ------------------------------------------------------------ reading content
     @property
     def data(self) -> Any:
-        """The whole top-level JSON value (a streamed array is read completely on first use)."""
+        """The whole top-level JSON value. A streamed array is read completely on first use, so
+        importers use :meth:`items` and :meth:`first_items` instead; this is for small files only."""
         if self._data is _MISSING:
             self._data = list(self.items()) if self._openers else None
         return self._data
