@@ -110,3 +110,58 @@ def test_invalid_utf8(samples, tmp_path):
     with pytest.raises(ImportProblem, match="UTF-8") as info:
         load_export(path)
     assert "bad.json" in str(info.value)
+
+
+def _node(node_id, parent, children, role="user", text=None, time=None):
+    return {"id": node_id, "parent": parent, "children": children, "message": {
+        "id": node_id, "author": {"role": role}, "create_time": time,
+        "content": {"content_type": "text", "parts": [text or f"text of {node_id}"]}}}
+
+
+def _export(tmp_path, conversations):
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps(conversations))
+    return load_export(path)
+
+
+def test_loop_without_current_node_imports_and_says_so(tmp_path):
+    mapping = {"a": _node("a", "b", ["b"], "user", time=1.0), "b": _node("b", "a", ["a"], "assistant", time=2.0)}
+    result = _export(tmp_path, [{"id": "loop", "title": "Loopy", "mapping": mapping}])
+    conv = result.conversations[0]
+    assert [t.source_id for t in conv.turns] == ["a", "b"]  # read back from the newest message
+    [(title, reason)] = result.skipped
+    assert title == "Loopy"
+    assert "loop" in reason and "no current message" in reason and "'b'" in reason
+
+
+def test_own_parent_recovered_from_children_lists(tmp_path):
+    mapping = {
+        "root": {"id": "root", "parent": None, "children": ["m1"], "message": None},
+        "m1": _node("m1", "root", ["m2"], "user"),
+        "m2": _node("m2", "m2", ["m3"], "assistant"),  # its own parent
+        "m3": _node("m3", "m2", [], "user"),
+    }
+    result = _export(tmp_path, [{"id": "self", "title": "Selfish", "mapping": mapping, "current_node": "m3"}])
+    assert [t.source_id for t in result.conversations[0].turns] == ["m1", "m2", "m3"]
+    [(title, reason)] = result.skipped
+    assert title == "Selfish" and "'m2' names itself as its parent" in reason and "children lists" in reason
+
+
+def test_own_parent_unrecoverable_says_turns_are_missing(tmp_path):
+    mapping = {
+        "m1": _node("m1", None, [], "user"),  # lost its child link too
+        "m2": _node("m2", "m2", ["m3"], "assistant"),
+        "m3": _node("m3", "m2", [], "user"),
+    }
+    good = {"id": "fine", "title": "Fine", "mapping": {"x": _node("x", None, [])}, "current_node": "x"}
+    result = _export(tmp_path, [{"id": "self", "title": "Cut", "mapping": mapping, "current_node": "m3"}, good])
+    assert [t.source_id for t in result.conversations[0].turns] == ["m2", "m3"]
+    assert [t.source_id for t in result.conversations[1].turns] == ["x"]
+    [(title, reason)] = result.skipped
+    assert title == "Cut" and "names itself as its parent" in reason and "left out" in reason
+    assert "(2 turns)" in reason
+
+
+def test_sound_trees_give_no_warning(fixtures):
+    for name in ("chatgpt-export.zip", "chatgpt-content-types.json", "chatgpt-sharded.zip"):
+        assert load_export(fixtures / name).skipped == []

@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from scallop_curator.importers import ImportProblem, base, load_export
+from scallop_curator.importers import ImportProblem, base, json_stream, load_export
 
 
 def _zip(path, members):
@@ -77,7 +77,7 @@ def test_missing_file(tmp_path):
 
 
 def test_streaming_handles_chunk_boundaries(tmp_path, monkeypatch):
-    monkeypatch.setattr(base, "CHUNK_CHARS", 7)
+    monkeypatch.setattr(json_stream, "CHUNK_CHARS", 7)
     items = [{"uuid": f"c{i}", "name": "é" * i, "chat_messages": [
         {"uuid": f"m{i}", "sender": "human", "text": "héllo \\u00e9 " * i, "content": []}]} for i in range(1, 30)]
     path = tmp_path / "conversations.json"
@@ -85,3 +85,16 @@ def test_streaming_handles_chunk_boundaries(tmp_path, monkeypatch):
     result = load_export(path)
     assert [c.id for c in result.conversations] == [f"claude:c{i}" for i in range(1, 30)]
     assert result.conversations[3].turns[0].text == ("héllo \\u00e9 " * 4).strip()
+
+
+def test_sqlite_text_that_is_not_utf8_is_read(fixtures, tmp_path):
+    """Found by the fuzz run: one damaged byte in the schema's text raised UnicodeDecodeError (a bug)."""
+    raw = bytearray((fixtures / "memories.db").read_bytes())
+    at = raw.index(b"CREATE TABLE") + 2  # the first E of CREATE
+    raw[at] = 0xC4  # starts a two-byte character that the next byte does not continue
+    path = tmp_path / "memories.db"
+    path.write_bytes(bytes(raw))
+    try:
+        load_export(path)
+    except ImportProblem as problem:
+        assert "unexpectedly" not in str(problem), str(problem)

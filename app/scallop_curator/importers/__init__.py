@@ -15,6 +15,7 @@ from scallop_curator.importers.base import (
     ImportOptions,
     ImportProblem,
     Source,
+    make_storable,
     open_source,
     read_source,
 )
@@ -107,6 +108,7 @@ def load_export(path: str | Path, options: ImportOptions | None = None) -> Impor
                 hint = source.shape_hint()
                 raise source.problem("This file is not a chat export we can read" + (f" ({hint})." if hint else "."))
             result = importer.parse(source)
+            make_storable(result)
     except ImportProblem as problem:
         if problem.format_name is None and importer is not None:
             raise ImportProblem(problem.path, problem.detail, importer.name) from problem

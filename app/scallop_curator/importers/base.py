@@ -4,13 +4,14 @@ An export can be a single file (JSON, JSON Lines, HTML with embedded JSON, a pla
 a SQLite database), a zip as downloaded, or a folder holding a sharded export. :func:`open_source`
 turns any of them into one :class:`Source`; importers look at its content, never at file names.
 
-Top-level JSON arrays (the big ChatGPT and Claude exports) are streamed element by element, so a
-200 MB export never sits in memory as raw bytes, decoded text and parsed objects all at once.
+Top-level JSON arrays (the big ChatGPT and Claude exports) are streamed element by element with a
+C parser, so a 200 MB export never sits in memory as raw bytes, decoded text and parsed objects at
+once; anything else is read whole, under a much smaller limit. No input gets past the limits by
+lying about its size: they are checked before reading and enforced while reading.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import lzma
@@ -25,14 +26,22 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
 from scallop_curator.domain.conversation import Conversation
+from scallop_curator.importers import json_stream
+from scallop_curator.importers.json_stream import decode_error, describe_json_error
 
+# Limits are inclusive: a file of exactly MAX_FILE_BYTES is refused. Every limit is checked before
+# reading (stat, the zip's declared sizes) and again while reading, since a zip header can lie.
 MAX_FILE_BYTES = 2 * 1024**3
+# Content that is not a JSON list (an object, JSON Lines, a transcript, a web page) is read whole:
+# as bytes, text and parsed values at once, so it gets a much smaller limit than a streamed list.
+MAX_WHOLE_BYTES = 64 * 1024**2
+# One element of a streamed list (one conversation) is built whole; none in a real export is near this.
+MAX_ITEM_BYTES = 32 * 1024**2
 MAX_ZIP_TOTAL_BYTES = 4 * 1024**3
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, over the members we would read
 ZIP_RATIO_FLOOR = 64 * 1024**2  # small members may compress well; only big ones are checked
 MAX_FOLDER_FILES = 10_000
-CHUNK_CHARS = 1 << 20
 PEEK_BYTES = 64 * 1024
 HEAD_ITEMS = 5
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -100,7 +109,8 @@ class Source:
     # ------------------------------------------------------------ reading content
     @property
     def data(self) -> Any:
-        """The whole top-level JSON value (a streamed array is read completely on first use)."""
+        """The whole top-level JSON value. A streamed array is read completely on first use, so
+        importers use :meth:`items` and :meth:`first_items` instead; this is for small files only."""
         if self._data is _MISSING:
             self._data = list(self.items()) if self._openers else None
         return self._data
@@ -218,6 +228,30 @@ def iso_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def storable_text(value: str) -> str:
+    """``value`` with lone surrogates (JSON may escape them: ``"\\ud800"``) replaced by U+FFFD.
+
+    SQLite, Qt and every UTF-8 writer refuse them, so one such title would fail a whole import.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+def make_storable(result: ImportedFile) -> None:
+    """Every string an import hands on (ids, titles, texts, skipped notes) made storable, in place."""
+    for conversation in result.conversations:
+        conversation.id = storable_text(conversation.id)
+        conversation.title = storable_text(conversation.title)
+        for turn in conversation.turns:
+            turn.text = storable_text(turn.text)
+            if turn.source_id is not None:
+                turn.source_id = storable_text(turn.source_id)
+    result.skipped = [(storable_text(name), storable_text(reason)) for name, reason in result.skipped]
+
+
 def stable_key(*parts: Any) -> str:
     basis = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:16]
@@ -238,139 +272,24 @@ def strip_think(text: str) -> str:
 
 
 # ---------------------------------------------------------------- JSON
-def _describe_json_error(error: json.JSONDecodeError, at_end: bool, line_offset: int = 0, char_offset: int = 0) -> str:
-    line = line_offset + error.lineno
-    if at_end:
-        return f"the JSON ends early at line {line:,} (the file looks cut off)"
-    where = f"line {line:,}, column {error.colno:,}"
-    if line == 1 and error.colno > 200:
-        where = f"character {char_offset + error.pos:,} (line 1)"
-    return f"the JSON breaks at {where}: {error.msg.lower()}"
-
-
-def _decode_error(error: UnicodeDecodeError, byte_offset: int, lines_before: int) -> str:
-    return (
-        f"the file is not valid UTF-8 text: byte {byte_offset + error.start:,} "
-        f"(around line {lines_before + 1:,}) cannot be decoded"
-    )
-
-
-_WS = " \t\r\n"
-
-
 def _iter_json_array(source: Source, label: str, opener: Callable[[], IO[bytes]]) -> Iterator[Any]:
-    """Yield the elements of a top-level JSON array, reading the stream in chunks."""
+    """Yield the elements of a top-level JSON array, streamed (see :mod:`json_stream`)."""
     where = f"{label}: " if label else ""
-    decoder = json.JSONDecoder()
-    incremental = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
     try:
-        stream = opener()
-    except READ_ERRORS as error:
+        yield from json_stream.iter_json_array(opener, MAX_FILE_BYTES, MAX_ITEM_BYTES)
+    except json_stream.StreamProblem as problem:
+        raise source.problem(f"{where}{problem}.") from None
+    except json_stream.ReadFailed as error:
+        raise source.problem(f"{where}the file could not be read to the end ({error}).") from error
+    except READ_ERRORS as error:  # opening the file or zip member
         raise source.problem(f"{where}it cannot be read: {error}.") from error
-    buffer = ""
-    pos = 0
-    eof = False
-    bytes_read = 0
-    lines_dropped = 0  # newlines in text already dropped from the buffer
-    chars_dropped = 0
-    want = CHUNK_CHARS
-
-    def more() -> bool:
-        nonlocal buffer, pos, eof, bytes_read, lines_dropped, chars_dropped, want
-        if eof:
-            return False
-        if pos > 0:
-            lines_dropped += buffer.count("\n", 0, pos)
-            chars_dropped += pos
-            buffer = buffer[pos:]
-            pos = 0
-        try:
-            chunk = stream.read(want)
-        except READ_ERRORS as error:
-            raise source.problem(f"{where}the file could not be read to the end ({error}).") from error
-        try:
-            if not chunk:
-                eof = True
-                buffer += incremental.decode(b"", final=True)
-            else:
-                buffer += incremental.decode(chunk)
-        except UnicodeDecodeError as error:
-            raise source.problem(where + _decode_error(error, bytes_read, lines_dropped + buffer.count("\n")) + ".") from error
-        bytes_read += len(chunk)
-        want = max(CHUNK_CHARS, len(buffer))  # grow for very large elements: amortised linear
-        return True
-
-    def skip_ws() -> None:
-        nonlocal pos
-        while True:
-            while pos < len(buffer) and buffer[pos] in _WS:
-                pos += 1
-            if pos < len(buffer) or not more():
-                return
-
-    def broken(message: str) -> ImportProblem:
-        return source.problem(where + message + ".")
-
-    def line_here() -> int:
-        return lines_dropped + buffer.count("\n", 0, pos) + 1
-
-    try:
-        skip_ws()
-        if pos >= len(buffer):
-            raise broken("the file is empty")
-        if buffer[pos] != "[":
-            raise broken(f"expected a JSON list at line {line_here():,}")
-        pos += 1
-        skip_ws()
-        if pos < len(buffer) and buffer[pos] == "]":
-            pos += 1
-        else:
-            while True:
-                skip_ws()
-                if pos >= len(buffer):
-                    raise broken(f"the JSON ends early at line {line_here():,} (the file looks cut off)")
-                while True:
-                    try:
-                        value, end = decoder.raw_decode(buffer, pos)
-                    except json.JSONDecodeError as error:
-                        incomplete = error.msg.startswith("Unterminated string") or error.pos >= len(buffer) - 8
-                        if incomplete and more():
-                            continue
-                        raise broken(
-                            _describe_json_error(error, eof and incomplete, lines_dropped, chars_dropped)
-                        ) from None
-                    except RecursionError:
-                        raise broken(f"the JSON is nested too deeply near line {line_here():,}") from None
-                    if end >= len(buffer) and not eof and more():
-                        continue  # a bare number may go on in the next chunk
-                    break
-                pos = end
-                yield value
-                skip_ws()
-                if pos >= len(buffer):
-                    raise broken(f"the JSON ends early at line {line_here():,} (the file looks cut off)")
-                if buffer[pos] == ",":
-                    pos += 1
-                    continue
-                if buffer[pos] == "]":
-                    pos += 1
-                    break
-                raise broken(f"the JSON breaks at line {line_here():,}: expected ',' or ']' between items")
-        skip_ws()
-        if pos < len(buffer):
-            raise broken(f"the JSON list is followed by unexpected text at line {line_here():,}")
-    finally:
-        try:
-            stream.close()
-        except Exception:  # noqa: BLE001
-            pass
 
 
 def _decode_whole(source: Source, raw: bytes, where: str = "") -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise source.problem(where + _decode_error(error, 0, raw.count(b"\n", 0, error.start)) + ".") from error
+        raise source.problem(where + decode_error(error, 0, raw.count(b"\n", 0, error.start)) + ".") from error
 
 
 def _try_json_lines(text: str) -> list[Any] | None:
@@ -397,7 +316,7 @@ def _fill_from_text(source: Source, text: str) -> None:
             return
         except json.JSONDecodeError as error:
             at_end = error.pos >= len(text.rstrip())
-            source.json_error = _describe_json_error(error, at_end)
+            source.json_error = describe_json_error(error, at_end)
         except RecursionError:
             source.json_error = "the JSON is nested too deeply"
         lines = _try_json_lines(text)
@@ -413,7 +332,7 @@ def _fill_from_text(source: Source, text: str) -> None:
         try:
             value, _ = json.JSONDecoder().raw_decode(text, marker.end())
         except json.JSONDecodeError as error:
-            source.json_error = "the data embedded in the page " + _describe_json_error(error, error.pos >= len(text) - 8)
+            source.json_error = "the data embedded in the page " + describe_json_error(error, error.pos >= len(text) - 8)
             source.kind = "broken-json"
             source.embedded_in_html = True
             return
@@ -442,8 +361,14 @@ def _set_json(source: Source, value: Any) -> None:
         source.head = value
 
 
-def _fill_from_stream(source: Source, openers: list[tuple[str, Callable[[], IO[bytes]]]], peek: bytes) -> None:
-    """Decide from the first bytes how to read; big arrays stream, everything else is read whole."""
+def _fill_from_stream(
+    source: Source, openers: list[tuple[str, Callable[[], IO[bytes]]]], peek: bytes, size: int
+) -> None:
+    """Decide from the first bytes how to read; big arrays stream, everything else is read whole.
+
+    ``size`` is what the file system or the zip says the (first) content holds; it is trusted only
+    to refuse early: the reading itself stops at the limit whatever it said.
+    """
     source.peek_text = peek.decode("utf-8", "replace")
     start = peek.lstrip(b"\xef\xbb\xbf \t\r\n")
     if start[:1] == b"[":
@@ -467,13 +392,20 @@ def _fill_from_stream(source: Source, openers: list[tuple[str, Callable[[], IO[b
         raise source.problem("the export's parts are not JSON lists of conversations.")
     label, opener = openers[0]
     where = f"{label}: " if label else ""
+    page = start[:1] == b"<" or b"jsonData" in peek
+    too_big = (f"{where}it is not a JSON list, so it would be read whole, and it holds "
+               f"{{size}}, more than the {MAX_WHOLE_BYTES / 1024**2:,.0f} MiB we read whole "
+               + ("(import the conversations.json beside this page in the same export instead)." if page else
+                  "(a big ChatGPT or Claude export is a JSON list; this is not one)."))
+    if size >= MAX_WHOLE_BYTES:
+        raise source.problem(too_big.format(size=f"{size / 1e6:,.0f} MB"))
     try:
         with opener() as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+            raw = stream.read(MAX_WHOLE_BYTES)  # never more, whatever the size said
     except READ_ERRORS as error:
         raise source.problem(f"{where}it cannot be read: {error}.") from error
-    if len(raw) > MAX_FILE_BYTES:
-        raise source.problem(f"{where}it is larger than {MAX_FILE_BYTES // 1024**3} GB, more than we read at once.")
+    if len(raw) >= MAX_WHOLE_BYTES:
+        raise source.problem(too_big.format(size=f"{MAX_WHOLE_BYTES / 1024**2:,.0f} MiB or more"))
     text = _decode_whole(source, raw, where)
     del raw
     _fill_from_text(source, text)
@@ -499,14 +431,18 @@ def _check_zip(path: Path, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
                 path, f"The zip was refused: it holds a file with an unsafe path ({info.filename[:80]!r})."
             )
     total = sum(info.file_size for info in infos)
-    if total > MAX_ZIP_TOTAL_BYTES:
+    if total >= MAX_ZIP_TOTAL_BYTES:
         raise ImportProblem(
             path,
             f"The zip was refused: it would unpack to {total / 1e9:.1f} GB, more than the "
             f"{MAX_ZIP_TOTAL_BYTES / 1e9:.1f} GB we accept (it may be a zip bomb).",
         )
     for info in infos:
-        if info.file_size > ZIP_RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+        if info.file_size >= MAX_FILE_BYTES:
+            raise ImportProblem(
+                path, f"The zip was refused: {info.filename} would unpack to {info.file_size / 1e9:,.1f} GB; "
+                      f"we read files under {MAX_FILE_BYTES / 1024**3:,.0f} GiB.")
+        if info.file_size >= ZIP_RATIO_FLOOR and info.file_size >= MAX_ZIP_RATIO * max(info.compress_size, 1):
             raise ImportProblem(
                 path,
                 f"The zip was refused: {info.filename} would unpack to {info.file_size / 1e6:,.0f} MB from "
@@ -611,7 +547,7 @@ def _source_from_members(path: Path, members: list[_Member], what: str, options:
         raise ImportProblem(path, f"{label} cannot be read: {error}.") from error
     if peek.startswith(SQLITE_HEADER) or peek.startswith(ZIP_HEADERS):
         raise ImportProblem(path, f"{label} is itself a database or archive; unpack it and import that file.")
-    _fill_from_stream(source, openers, peek)
+    _fill_from_stream(source, openers, peek, chosen[0].size)
     return source
 
 
@@ -647,17 +583,28 @@ def _open_folder(path: Path, options: ImportOptions | None) -> Source:
 
 
 # ---------------------------------------------------------------- SQLite
+# A damaged schema's text reaches Python inside SQLite's error message, which may not be UTF-8.
+SQLITE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
+
+
 def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
     """Read-only: the database belongs to another program and must never change."""
     uri = path.resolve().as_uri()
     try:
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=2.0)
+        conn.text_factory = _lenient_text
         conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
-    except sqlite3.Error:
+    except SQLITE_ERRORS:
         # A WAL database in a folder we may not write to: read it as an immutable snapshot.
         conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=2.0)
+    conn.text_factory = _lenient_text
     conn.execute("PRAGMA query_only = ON")
     return conn
+
+
+def _lenient_text(raw: bytes) -> str:
+    """SQLite stores whatever bytes it is given as TEXT; a damaged one must not stop the import."""
+    return raw.decode("utf-8", "replace")
 
 
 def _open_sqlite(path: Path, options: ImportOptions | None) -> Source:
@@ -670,7 +617,7 @@ def _open_sqlite(path: Path, options: ImportOptions | None) -> Source:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         finally:
             conn.close()
-    except sqlite3.Error as error:
+    except SQLITE_ERRORS as error:
         raise ImportProblem(path, f"It looks like a SQLite database, but it cannot be read ({error}).") from error
     source.tables = frozenset(str(r[0]) for r in rows)
     return source
@@ -695,10 +642,11 @@ def open_source(path: Path, options: ImportOptions | None = None) -> Source:
         return _open_sqlite(path, options)
     if peek.startswith(ZIP_HEADERS):
         return _open_zip(path, options)
-    if size > MAX_FILE_BYTES:
-        raise ImportProblem(path, f"The file is {size / 1e9:.1f} GB, more than we read at once.")
+    if size >= MAX_FILE_BYTES:
+        raise ImportProblem(path, f"The file is {size / 1e9:,.1f} GB; we read files under "
+                                  f"{MAX_FILE_BYTES / 1024**3:,.0f} GiB.")
     source = Source(path, options)
-    _fill_from_stream(source, [("", lambda: path.open("rb"))], peek)
+    _fill_from_stream(source, [("", lambda: path.open("rb"))], peek, size)
     return source
 
 

@@ -76,20 +76,38 @@ def _sort_time(node: Any) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
-def visible_thread(mapping: dict[str, Any], current_node: str | None) -> list[dict[str, Any]]:
-    """Messages from the root to ``current_node``; following all children would mix regenerations."""
-    if current_node is None or current_node not in mapping:
+def _short(node_id: str) -> str:
+    return repr(node_id[:40])
+
+
+def thread_and_problem(mapping: dict[str, Any], current_node: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """Messages from the root to ``current_node``, and what was wrong with the tree, if anything.
+
+    Following all children would mix regenerations, so only the parent links up from one node are
+    read. A damaged tree (a loop, a message that is its own parent) is read as far as it goes, and
+    the problem is said rather than silently leaving turns out.
+    """
+    problem: str | None = None
+    if not isinstance(current_node, str) or current_node not in mapping:
         # Older exports lack current_node: take the newest leaf.
         leaves = [
             k for k, v in mapping.items()
             if isinstance(v, dict) and not any(isinstance(c, str) and c in mapping for c in _children(v))
         ]
         if not leaves:
-            return []
-        current_node = max(leaves, key=lambda k: _sort_time(mapping[k]))
+            nodes = [k for k, v in mapping.items() if isinstance(v, dict)]
+            if not nodes:
+                return [], None
+            # Every node has a child: the children links loop. Read back from the newest message.
+            current_node = max(nodes, key=lambda k: _sort_time(mapping[k]))
+            problem = ("its messages' links form a loop with no last message, and it names no current message, "
+                       f"so the thread was read back from its newest message ({_short(current_node)})")
+        else:
+            current_node = max(leaves, key=lambda k: _sort_time(mapping[k]))
+    adopted: dict[str, str] | None = None  # child -> parent, from the children lists: built only when needed
     path: list[dict[str, Any]] = []
     seen: set[str] = set()
-    node_id: str | None = current_node
+    node_id: Any = current_node
     while isinstance(node_id, str) and node_id in mapping and node_id not in seen:
         seen.add(node_id)
         node = mapping[node_id]
@@ -97,20 +115,47 @@ def visible_thread(mapping: dict[str, Any], current_node: str | None) -> list[di
             raise ValueError(f"node {node_id[:40]!r} is not an object")
         if isinstance(node.get("message"), dict):
             path.append(node["message"])
-        node_id = node.get("parent")
+        parent = node.get("parent")
+        if isinstance(parent, str) and (parent == node_id or parent in seen):
+            # A message that is its own parent, or a loop: the parent that lists it as a child may remain.
+            if adopted is None:
+                adopted = {}
+                for key, value in mapping.items():
+                    if isinstance(value, dict):
+                        for child in _children(value):
+                            if isinstance(child, str) and child != key:
+                                adopted.setdefault(child, key)
+            found = adopted.get(node_id)
+            what = ("names itself as its parent" if parent == node_id
+                    else f"has a parent link that loops back to {_short(parent)}")
+            if found is not None and found not in seen:
+                problem = problem or (f"message {_short(node_id)} {what}; the messages before it were "
+                                      "found from the children lists instead")
+                parent = found
+            else:
+                problem = problem or (f"message {_short(node_id)} {what}, so the messages before it "
+                                      "cannot be placed and are left out")
+        node_id = parent
     path.reverse()
-    return path
+    return path, problem
 
 
-def parse_conversation(raw: dict[str, Any]) -> Conversation:
+def visible_thread(mapping: dict[str, Any], current_node: str | None) -> list[dict[str, Any]]:
+    """Messages from the root to ``current_node`` (see :func:`thread_and_problem`)."""
+    return thread_and_problem(mapping, current_node)[0]
+
+
+def parse_conversation_checked(raw: dict[str, Any]) -> tuple[Conversation, str | None]:
+    """One conversation, and what was wrong with its message tree (None when nothing was)."""
     mapping = raw.get("mapping")
     if not isinstance(mapping, dict):
         raise ValueError("it has no message mapping")
     conv_id = raw.get("conversation_id") or raw.get("id") or ""
     if not isinstance(conv_id, (str, int)) or isinstance(conv_id, bool) or not str(conv_id):
         raise ValueError("it has no id")
+    messages, problem = thread_and_problem(mapping, raw.get("current_node"))
     turns: list[Turn] = []
-    for message in visible_thread(mapping, raw.get("current_node")):
+    for message in messages:
         author = message.get("author")
         role = ROLES.get(author.get("role")) if isinstance(author, dict) and isinstance(author.get("role"), str) else None
         if role is None or _is_hidden(message):
@@ -122,13 +167,18 @@ def parse_conversation(raw: dict[str, Any]) -> Conversation:
         turns.append(
             Turn(role=role, text=text, time=_time(message.get("create_time")), source_id=str(message.get("id")))
         )
-    return Conversation(
+    conversation = Conversation(
         id=f"chatgpt:{conv_id}",
         title=raw["title"] if isinstance(raw.get("title"), str) and raw["title"] else "Untitled",
         created_at=_time(raw.get("create_time")),
         updated_at=_time(raw.get("update_time")),
         turns=turns,
     )
+    return conversation, problem
+
+
+def parse_conversation(raw: dict[str, Any]) -> Conversation:
+    return parse_conversation_checked(raw)[0]
 
 
 def _is_conversation(value: Any) -> bool:
@@ -143,9 +193,20 @@ class ChatGPTImporter:
         return source.kind == "json" and bool(items) and _is_conversation(items[0])
 
     def parse(self, source: Source) -> ImportedFile:
+        damaged: list[tuple[str, str]] = []
+        position = 0
+
         def parse_one(raw: Any) -> Conversation:
+            nonlocal position
+            position += 1
             if not isinstance(raw, dict):
                 raise ValueError("it is not an object")
-            return parse_conversation(raw)
+            conversation, problem = parse_conversation_checked(raw)
+            if problem:
+                damaged.append((title_of(raw, position, "title"),
+                                f"was imported in part ({len(conversation.turns)} turns): {problem}."))
+            return conversation
 
-        return collect(self.name, source.items(), parse_one, lambda r, i: title_of(r, i, "title"))
+        result = collect(self.name, source.items(), parse_one, lambda r, i: title_of(r, i, "title"))
+        result.skipped.extend(damaged)
+        return result

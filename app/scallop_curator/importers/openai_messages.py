@@ -49,18 +49,21 @@ class OpenAIMessagesImporter:
     name = "OpenAI messages file"
 
     def detect(self, source: Source) -> bool:
-        if _is_conversation(source.data):
-            return True
-        if isinstance(source.data, list) and source.data:
-            return all(_is_conversation(c) for c in source.data[:5]) or all(_is_message(m) for m in source.data[:5])
-        if source.lines:
-            return all(_is_conversation(c) for c in source.lines[:5]) or all(_is_message(m) for m in source.lines[:5])
+        # Only the first items: a streamed list is never read whole just to be recognised.
+        if source.kind == "json" and source.top == "dict":
+            return _is_conversation(source.head)
+        if source.kind in ("json", "jsonl"):
+            first = source.first_items()
+            return bool(first) and (all(_is_conversation(c) for c in first) or all(_is_message(m) for m in first))
         return False
 
     def parse(self, source: Source) -> ImportedFile:
-        records = source.data if source.data is not None else source.lines
-        if _is_conversation(records) or (isinstance(records, list) and records and _is_message(records[0])):
-            records = [records if _is_conversation(records) else {"messages": records}]
+        first = source.first_items()
+        records: Any = source.items()
+        if source.top == "dict":
+            records = [source.head]
+        elif first and _is_message(first[0]):  # one conversation given as a bare list of messages
+            records = [{"messages": list(records)}]
         result = ImportedFile(format_name=self.name, conversations=[])
         for position, record in enumerate(records, start=1):
             try:

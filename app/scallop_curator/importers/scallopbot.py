@@ -13,11 +13,11 @@ forgotten outright (nothing left in either table) is listed as skipped, with the
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from scallop_curator.domain.conversation import Conversation, Turn
 from scallop_curator.importers.base import (
+    SQLITE_ERRORS,
     ImportedFile,
     Source,
     epoch_time,
@@ -101,7 +101,7 @@ class ScallopBotImporter:
         result = ImportedFile(format_name=self.name, conversations=[])
         try:
             conn = open_sqlite_readonly(source.sqlite_path)
-        except sqlite3.Error as error:
+        except SQLITE_ERRORS as error:
             raise source.problem(f"the database cannot be opened ({error}).", self.name) from error
         try:
             for table, needed in REQUIRED.items():
@@ -142,7 +142,7 @@ class ScallopBotImporter:
                     ))
                 except (ValueError, TypeError, KeyError) as error:
                     result.skipped.append((label, f"was skipped: {error}."))
-        except sqlite3.Error as error:
+        except SQLITE_ERRORS as error:
             raise source.problem(f"the database broke while reading it ({error}).", self.name) from error
         finally:
             conn.close()
