@@ -111,6 +111,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.conversations_title = conv_title
         for label in (self.turns_title, self.proposals_title, conv_title):
             label.setStyleSheet("font-weight: 600; padding: 2px 0;")
+            label.setWordWrap(True)  # a long title wraps instead of widening the window past the screen
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.date_combo = QComboBox(objectName="dateFilter")
         for label, days in DATE_RANGES:
