@@ -101,6 +101,12 @@ def test_every_menu_action_is_reachable_from_the_keyboard(open_window) -> None: 
                     seen[letter] = action.text()
     assert not unreachable, f"menu actions with neither a mnemonic nor a shortcut: {unreachable}"
     assert not clashes, f"menu mnemonics used twice in one menu: {clashes}"
+    # Buttons in the window must not take a letter that opens a menu (Alt+letter would be ambiguous).
+    window.welcome.show()
+    menu_letters = {_mnemonic(top.text()) for top in window.menuBar().actions()}
+    for button in window.findChildren(QAbstractButton):
+        if button.isVisible():
+            assert _mnemonic(button.text()) not in menu_letters, f"{button.text()!r} clashes with a menu"
     # The window itself carries the actions, so their shortcuts work with the menu bar closed.
     window_actions = set(window.actions())
     for top in window.menuBar().actions():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import QApplication, QMenu
 
@@ -48,6 +49,18 @@ def test_system_follows_the_platform(qapp: QApplication) -> None:
     theme.apply_theme(qapp, "system")
     assert theme.current_choice(qapp) == "system"
     assert theme.is_dark(qapp.palette()) == theme.system_is_dark(qapp)
+
+
+def test_system_choice_follows_a_change_of_the_system_scheme(qapp: QApplication, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hints = qapp.styleHints()
+    theme.apply_theme(qapp, "system")
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # what the platform sends when the user switches
+    assert theme.is_dark(qapp.palette())
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert not theme.is_dark(qapp.palette())
+    theme.apply_theme(qapp, "light")  # a fixed choice ignores the system
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert not theme.is_dark(qapp.palette())
 
 
 def test_menu_switch_changes_the_window_and_is_remembered(qapp: QApplication, qtbot, open_window) -> None:  # type: ignore[no-untyped-def]

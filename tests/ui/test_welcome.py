@@ -43,7 +43,7 @@ def test_empty_store_shows_the_three_steps(open_window) -> None:  # type: ignore
     for step in ("Open an export", "Get a model", "Review"):
         assert step in text
     assert [b.text() for b in (panel.open_button, panel.model_button, panel.sample_button)] == [
-        "&Open an export…", "Choose a &model…", "Try the &sample"]
+        "&Open an export…", "&Choose a model…", "Try the &sample"]
     assert all(label.textFormat() == Qt.TextFormat.PlainText for label in panel.findChildren(QLabel))
     assert window.conversation_view.isVisible() and window.proposal_view.isVisible()  # panes stay
     assert window.proposal_view.hasFocus()  # keyboard review is not taken over by the panel

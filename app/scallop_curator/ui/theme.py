@@ -89,10 +89,10 @@ class _ThemeState(QObject):
         self.choice: Choice = "system"
         app.styleHints().colorSchemeChanged.connect(self._system_changed)
 
-    def _system_changed(self, _scheme: Qt.ColorScheme) -> None:
+    def _system_changed(self, scheme: Qt.ColorScheme) -> None:
         app = QApplication.instance()
         if self.choice == "system" and isinstance(app, QApplication):
-            _apply(app, self, "system")
+            _apply(app, self, "system", system_dark=scheme == Qt.ColorScheme.Dark)
 
 
 def _state(app: QApplication) -> _ThemeState:
@@ -111,11 +111,14 @@ def _ask_platform(app: QApplication, scheme: Qt.ColorScheme) -> None:
         setter(scheme)
 
 
-def _apply(app: QApplication, state: _ThemeState, choice: Choice) -> None:
-    state.choice = choice
-    want_dark = system_is_dark(app) if choice == "system" else choice == "dark"
+def _apply(app: QApplication, state: _ThemeState, choice: Choice, system_dark: bool | None = None) -> None:
+    state.choice = choice  # first: asking the platform below may report a change at once
     wanted = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}[choice]
     _ask_platform(app, wanted)
+    if choice == "system":
+        want_dark = system_is_dark(app) if system_dark is None else system_dark
+    else:
+        want_dark = choice == "dark"
     # Back to the platform's own look first (an empty palette resolves to the platform's or the
     # style's own); keep it when it already matches what we want.
     if app.style().name().lower() != state.style_name.lower():

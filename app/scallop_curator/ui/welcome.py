@@ -76,7 +76,7 @@ class WelcomePanel(QFrame):
         layout.addSpacing(self.fontMetrics().height())
         buttons = QHBoxLayout()
         self.open_button = QPushButton("&Open an export…")
-        self.model_button = QPushButton("Choose a &model…")
+        self.model_button = QPushButton("&Choose a model…")
         self.sample_button = QPushButton("Try the &sample")
         self.close_button = QPushButton("Close")
         self.open_button.setAccessibleName("Open an export")
