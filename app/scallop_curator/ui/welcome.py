@@ -23,8 +23,9 @@ from scallop_curator import paths
 
 STEPS = [
     ("1. Open an export",
-     "Import the chat history you downloaded from ChatGPT, Claude, WhatsApp, Telegram and others "
-     "(File → Open chat export, Ctrl+O, or drop the file on the window). Nothing leaves this computer."),
+     "Import the chat history you downloaded from ChatGPT, Claude, Gemini, Open WebUI, SillyTavern, "
+     "plain transcripts and more "
+     "(File → Open chat export, Ctrl+O, or drop the file on the window). The import happens on this computer; nothing is uploaded."),
     ("2. Get a model",
      "Choose a small local model (Model → Choose model…): download one, pick a GGUF file you have, "
      "or use a server you run yourself."),
