@@ -95,3 +95,13 @@ def test_a_new_window_shows_the_remembered_choice(qapp: QApplication, qtbot, ope
 def test_an_unknown_saved_choice_means_system() -> None:
     theme.save_choice("purple")  # type: ignore[arg-type]
     assert theme.saved_choice() == "system"
+
+
+def test_meaning_colours_stay_readable_in_both_themes(qapp: QApplication, qtbot) -> None:  # type: ignore[no-untyped-def]
+    for choice in ("light", "dark"):
+        theme.apply_theme(qapp, choice)  # type: ignore[arg-type]
+        palette = qapp.palette()
+        window = palette.color(QPalette.ColorRole.Window)
+        for meaning in ("error", "warning", "success", "accent", "muted"):
+            colour = theme.meaning_colour(palette, meaning)
+            assert abs(colour.lightness() - window.lightness()) > 60, (choice, meaning, colour.name())

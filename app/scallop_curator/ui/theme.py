@@ -51,6 +51,31 @@ _DARK: dict[QPalette.ColorRole, str] = {
 _DARK_DISABLED = {QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText}
 
 
+# Meanings the palette has no role for (an error, a warning, an accepted fact), one shade for a
+# light window and one for a dark one, so text in them stays readable in both themes.
+_MEANINGS: dict[str, tuple[str, str]] = {
+    "error": ("#b00020", "#ff7b7b"),
+    "warning": ("#8a5a00", "#e8b65a"),
+    "success": ("#2e7d4f", "#6fcf97"),
+}
+
+
+def meaning_colour(palette: QPalette, meaning: str) -> QColor:
+    """The colour for "error", "warning" or "success" that reads well on this palette's window;
+    "accent" and "muted" come from the palette's own Link and PlaceholderText roles."""
+    if meaning == "accent":
+        return palette.color(QPalette.ColorRole.Link)
+    if meaning == "muted":
+        return palette.color(QPalette.ColorRole.PlaceholderText)
+    light, dark = _MEANINGS[meaning]
+    return QColor(dark if is_dark(palette) else light)
+
+
+def meaning_style(widget: QWidget, meaning: str) -> str:
+    """A style sheet line for a label's text in that meaning, for the widget's current palette."""
+    return f"color: {meaning_colour(widget.palette(), meaning).name()};"
+
+
 def dark_palette() -> QPalette:
     palette = QPalette()
     for role, colour in _DARK.items():
