@@ -62,6 +62,9 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Scallop Curator")
     app.setOrganizationName("Scallop")
+    from scallop_curator.ui.theme import apply_theme, saved_choice
+
+    apply_theme(app, saved_choice())  # before any window exists, so none is drawn twice
     install_crash_handler(log_path)
     try:
         store = Store(paths.default_db_path(db))

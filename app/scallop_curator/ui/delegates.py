@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from scallop_curator.ui import roles
 
 PAD = 8
-LABEL_WIDTH = 86
 BAR = 4
 MAX_LINES = 14
 _WRAP = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignTop)
@@ -33,6 +32,11 @@ def _text_width(option: QStyleOptionViewItem, reserved: int) -> int:
     widget = option.widget
     width = widget.viewport().width() if isinstance(widget, QWidget) and hasattr(widget, "viewport") else option.rect.width()
     return max(width - reserved - 2 * PAD - BAR, 80)
+
+
+def _label_width(small: QFont) -> int:
+    """The ROLE column: as wide as its longest word in the current font, so it scales with it."""
+    return QFontMetrics(small).horizontalAdvance("ASSISTANT") + PAD
 
 
 def _elided_height(metrics: QFontMetrics, width: int, text: str) -> int:
@@ -63,12 +67,13 @@ class TurnDelegate(_Card):
     """ROLE  text, with a grey note under user turns (quiet, proposed, cut, unreadable)."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        width = _text_width(option, LABEL_WIDTH)
+        label_width = _label_width(self._small(option))
+        width = _text_width(option, label_width)
         metrics = QFontMetrics(option.font)
         height = _elided_height(metrics, width, _plain(index.data() or ""))
         if index.data(roles.NOTE_ROLE):
             height += QFontMetrics(self._small(option)).lineSpacing() + 2
-        return QSize(width + LABEL_WIDTH, height + 2 * PAD)
+        return QSize(width + label_width, height + 2 * PAD)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         painter.save()
@@ -78,8 +83,10 @@ class TurnDelegate(_Card):
         small = self._small(option)
         painter.setFont(small)
         painter.setPen(QColor("#2f6fd6") if role == "user" else QColor("#777777"))
-        painter.drawText(QRect(rect.left(), rect.top() + 1, LABEL_WIDTH, 20), int(Qt.AlignmentFlag.AlignLeft), role.upper())
-        text_rect = QRect(rect.left() + LABEL_WIDTH, rect.top(), rect.width() - LABEL_WIDTH, rect.height())
+        label_width = _label_width(small)
+        painter.drawText(QRect(rect.left(), rect.top() + 1, label_width, QFontMetrics(small).lineSpacing()),
+                         int(Qt.AlignmentFlag.AlignLeft), role.upper())
+        text_rect = QRect(rect.left() + label_width, rect.top(), rect.width() - label_width, rect.height())
         painter.setFont(option.font)
         painter.setPen(option.palette.color(QPalette.ColorRole.Text))
         metrics = QFontMetrics(option.font)

@@ -31,6 +31,7 @@ from scallop_curator.extraction.models_on_disk import describe, resolve_model
 from scallop_curator.settings import Settings
 from scallop_curator.store import Store, StoreError
 from scallop_curator.ui import roles
+from scallop_curator.ui.accessible_names import name_widgets
 from scallop_curator.ui.delegates import (
     ConversationDelegate,
     ProposalDelegate,
@@ -41,7 +42,10 @@ from scallop_curator.ui.extraction_controller import ExtractionController
 from scallop_curator.ui.import_controller import ImportController
 from scallop_curator.ui.model_setup import describe_source, open_model_setup
 from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
+from scallop_curator.ui.recent_files import RecentFilesMenu
 from scallop_curator.ui.settings_dialog import open_settings
+from scallop_curator.ui.theme import add_theme_menu
+from scallop_curator.ui.welcome import Welcome
 from scallop_curator.ui.widgets import FilterEdit, pane
 from scallop_curator.ui.window_extraction import ExtractionActions
 from scallop_curator.ui.window_imports import ImportActions
@@ -70,6 +74,8 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.conversations.reload()
         self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
         self._restore_state()
+        self.welcome = Welcome(self)  # the first-run panel in the empty review area
+        name_widgets(self)
         self._update_status()
         self.proposal_view.setFocus()
 
@@ -105,6 +111,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.conversations_title = conv_title
         for label in (self.turns_title, self.proposals_title, conv_title):
             label.setStyleSheet("font-weight: 600; padding: 2px 0;")
+            label.setWordWrap(True)  # a long title wraps instead of widening the window past the screen
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.date_combo = QComboBox(objectName="dateFilter")
         for label, days in DATE_RANGES:
@@ -171,6 +178,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         file = menu.addMenu("&File")
         self._action(file, "&Open chat export…", "Ctrl+O", self.open_dialog)
         self._action(file, "Open the &sample export", "", lambda: self.import_files([paths.sample_export()]))
+        self.recent_files = RecentFilesMenu(self, file)
         file.addSeparator()
         self._action(file, "&Quit", "Ctrl+Q", self.close)
 
@@ -190,7 +198,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         review.addSeparator()
         self._action(review, "&Next proposal", "J", lambda: self.move_proposal(1))
         self._action(review, "&Previous proposal", "K", lambda: self.move_proposal(-1))
-        self._action(review, "Next conversation with &pending", "N", self.next_pending_conversation)
+        self._action(review, "Next &conversation with pending", "N", self.next_pending_conversation)
         review.addSeparator()
         self._action(review, "Add a memory by &hand…", "H", self.add_manual, "Add a memory to the selected turn")
 
@@ -210,8 +218,10 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         status_toggle = QAction("&Status bar", self, checkable=True, checked=True)
         status_toggle.toggled.connect(self.statusBar().setVisible)
         view.addAction(status_toggle)
+        add_theme_menu(self, view)
         help_menu = menu.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", ["?", "F1"], self.show_shortcuts)
+        self._action(help_menu, "&Welcome", "", lambda: self.welcome.show())
         self._action(help_menu, "&About Scallop Curator", "", self.show_about)
 
     def _connect(self) -> None:
