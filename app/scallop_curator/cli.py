@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 from scallop_curator import __version__, paths
+from scallop_curator.evaluation.cli import add_eval_parser, eval_command
 from scallop_curator.hub.cli import add_model_parser, model_command
 
-SUBCOMMANDS = ("extract", "import", "model")
+SUBCOMMANDS = ("extract", "import", "model", "eval")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -48,6 +49,7 @@ def _headless_parser() -> argparse.ArgumentParser:
     importer.add_argument("files", nargs="+")
     importer.add_argument("--db", help="the memory store")
     add_model_parser(sub)
+    add_eval_parser(sub)
     return parser
 
 
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             return extract_command(args)
         if args.command == "model":
             return model_command(args)
+        if args.command == "eval":
+            return eval_command(args)
         return import_command(args)
     args = _gui_parser().parse_args(argv)
     from scallop_curator.ui.app import run
