@@ -86,7 +86,7 @@ def test_json_rows_per_model_and_profile_and_the_profile_note(fake_cases: Path, 
     rows = json.loads(captured.out)
     assert [(r["run"], r["model"], r["profile"]) for r in rows] == [
         (1, "a.gguf", "default"), (2, "a.gguf", "compact"), (3, "b.gguf", "default"), (4, "b.gguf", "compact")]
-    assert {r["agreement"] for r in rows} == {pytest.approx(0.55)}
+    assert [r["agreement"] for r in rows] == [pytest.approx(0.55)] * 4
     assert rows[1]["profile_note"] and "'compact'" in rows[1]["profile_note"]
     assert "note: prompt profile 'compact' is not available" in captured.err
 
@@ -122,14 +122,14 @@ def test_expected_problems_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
 def test_eval_on_dev_cases_with_smollm2(tmp_path: Path, demo_model: Path) -> None:
     db = tmp_path / "store.db"
     done = subprocess.run([sys.executable, "-m", "scallop_curator", "eval", str(DEV), "--model", str(demo_model),
-                           "--limit", "5", "--json", "--db", str(db)],
+                           "--limit", "3", "--json", "--db", str(db)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=600, env=os.environ.copy())
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(done.stdout)
-    assert row["model"] == demo_model.name and row["cases"] == 5
+    assert row["model"] == demo_model.name and row["cases"] == 3
     store = Store(db)
     saved = runs.results(store, row["run"])
-    assert [r.case.case_id for r in saved] == ["dev-001", "dev-002", "dev-003", "dev-004", "dev-005"]
+    assert [r.case.case_id for r in saved] == ["dev-001", "dev-002", "dev-003"]
     assert all(r.latency_ms > 0 for r in saved)
     # The printed figures are the ones the saved per-case results give.
     from scallop_curator.evaluation.harness import CaseResult

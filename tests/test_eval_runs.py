@@ -132,4 +132,13 @@ def test_a_reviewed_conversation_becomes_cases(tmp_path: Path, sample_export: Pa
     assert [f.content for f in cases[0].reference.facts] == ["Lives in Rotterdam, NL"]
     assert cases[0].message == turns[0].text and cases[0].session == conversation
     assert all(c.reference.facts == [] for c in cases[1:])
+
+    from scallop_curator.evaluation.review_run import LABEL, save_review_run
+
+    run_id = save_review_run(store)
+    assert run_id is not None and runs.get_run(store, run_id).label == LABEL
+    first, *rest = runs.results(store, run_id)
+    assert [f.content for f in first.model_facts] == ["Lives in Rotterdam", "Likes trains"]
+    assert {k.value for k in first.kinds} == {"wording only", "invented fact"}  # the edit and the rejection
+    assert len(rest) == len(turns) - 1 and not any(r.disagrees for r in rest)
     store.close()

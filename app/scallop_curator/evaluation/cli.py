@@ -2,6 +2,7 @@
 
     eval CASES... --model GGUF [--model GGUF | --server URL ...] [--profile P ...] [--json]
     eval runs                  every saved run, one row each
+    eval review                the store's reviewed turns as a run: proposals against what you kept
     eval --compare RUN RUN     two saved runs side by side, with the cases that changed
 
 One row per model x prompt profile; every run is saved in the store.
@@ -28,7 +29,7 @@ def add_eval_parser(sub: Any) -> None:
     parser = sub.add_parser("eval", help="measure models against reference facts (case files or ScallopBot traces)",
                             description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cases", nargs="*", metavar="CASES",
-                        help="case files (JSON Lines) or a ScallopBot memories.db; or the word 'runs'")
+                        help="case files (JSON Lines) or a ScallopBot memories.db; or the word 'runs' or 'review'")
     parser.add_argument("--model", action="append", default=[], metavar="GGUF", help="a GGUF model (repeatable)")
     parser.add_argument("--server", action="append", default=[], metavar="URL",
                         help="an OpenAI-compatible server (repeatable)")
@@ -80,6 +81,8 @@ def eval_command(args: argparse.Namespace, make_client: Callable[[Backend], Clie
             return _compare(store, *args.compare, as_json=args.json)
         if args.cases == ["runs"]:
             return _list(store, as_json=args.json)
+        if args.cases == ["review"]:
+            return _review(store, as_json=args.json)
         return _evaluate(store, args, make_client)
     except StoreError as problem:
         return _fail(str(problem))
@@ -191,6 +194,18 @@ def _list(store: Any, as_json: bool) -> int:
         print("no evaluation runs saved yet")
     else:
         print(table([row_cells(r.id, r.label, r.profile, r.figures) for r in saved]))
+    return 0
+
+
+def _review(store: Any, as_json: bool) -> int:
+    from scallop_curator.evaluation import runs
+    from scallop_curator.evaluation.review_run import save_review_run
+
+    run_id = save_review_run(store)
+    if run_id is None:
+        return _fail(f"nothing reviewed yet in {store.path}")
+    run = runs.get_run(store, run_id)
+    _print_rows([{"run": run.id, "model": run.label, "profile": run.profile, **run.figures}], as_json)
     return 0
 
 

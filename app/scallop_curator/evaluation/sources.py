@@ -9,7 +9,7 @@ from pathlib import Path
 
 from scallop_curator.evaluation.cases import CaseFact, CaseProblem, EvalCase, Reference, read_case_file, unique_ids
 from scallop_curator.evaluation.traces import is_trace_db, read_traces
-from scallop_curator.store import Store
+from scallop_curator.store import Store, StoredProposal
 
 
 @dataclass
@@ -47,32 +47,54 @@ def _is_sqlite(path: Path) -> bool:
         return False
 
 
-def cases_from_store(store: Store, conversation_id: str) -> list[EvalCase]:
-    """A reviewed conversation as cases: each user turn with the facts the user kept (accepted,
-    edited or added by hand) as the reference. Turns never extracted, or with proposals still
-    pending or skipped, are left out: their reference is not known yet."""
-    turns = store.turns(conversation_id)
+@dataclass(frozen=True)
+class ReviewedTurn:
+    """A reviewed user turn: the case (the user's decisions as reference) and what the model proposed."""
+
+    case: EvalCase
+    proposed: list[CaseFact]
+    parse_ok: bool
+    latency_ms: float
+
+
+def _fact(p: StoredProposal, content: str) -> CaseFact:
+    return CaseFact.model_validate({"content": content, "subject": p.subject, "category": p.category,
+                                    "action": p.action, "old_value": p.old_value, "replaces": p.replaces})
+
+
+def reviewed_turns(store: Store, conversation_id: str) -> list[ReviewedTurn]:
+    """A reviewed conversation's user turns: the facts the user kept (accepted, edited or added by
+    hand) are the reference, the model's proposals as it wrote them the output, so edits and
+    rejections show up as disagreements. Turns never extracted, or with proposals still pending or
+    skipped, are left out: their reference is not known yet."""
     extracted = store.turn_results(conversation_id)
-    by_turn: dict[int, list] = {}
+    by_turn: dict[int, list[StoredProposal]] = {}
     for proposal in store.proposals(conversation_id):
         by_turn.setdefault(proposal.turn_id, []).append(proposal)
-    cases: list[EvalCase] = []
+    out: list[ReviewedTurn] = []
     context: str | None = None
-    for turn in turns:
+    for turn in store.turns(conversation_id):
         if turn.role == "assistant":
             context = turn.text
             continue
         if turn.role != "user" or not turn.text.strip():
             continue
         proposals = by_turn.get(turn.id, [])
-        reviewed = turn.id in extracted or any(p.manual for p in proposals)
-        if not reviewed or any(p.status.value in ("pending", "skipped") for p in proposals):
+        result = extracted.get(turn.id)
+        if (result is None and not any(p.manual for p in proposals)) or any(
+                p.status.value in ("pending", "skipped") for p in proposals):
             context = None
             continue
-        facts = [CaseFact.model_validate({"content": p.text, "subject": p.subject, "category": p.category,
-                                          "action": p.action, "old_value": p.old_value, "replaces": p.replaces})
-                 for p in proposals if p.status.keeps_memory]
-        cases.append(EvalCase(case_id=f"{conversation_id}:{turn.index}", context=context, message=turn.text,
-                              session=conversation_id, reference=Reference(facts=facts), tags=["reviewed"]))
+        kept = [_fact(p, p.text) for p in proposals if p.status.keeps_memory]
+        case = EvalCase(case_id=f"{conversation_id}:{turn.index}", context=context, message=turn.text,
+                        session=conversation_id, reference=Reference(facts=kept), tags=["reviewed"])
+        proposed = [_fact(p, p.content) for p in proposals if not p.manual]
+        out.append(ReviewedTurn(case, proposed, result.parse_ok if result else True,
+                                result.latency_ms if result else 0.0))
         context = None
-    return cases
+    return out
+
+
+def cases_from_store(store: Store, conversation_id: str) -> list[EvalCase]:
+    """A reviewed conversation saved as cases, the user's decisions being the reference."""
+    return [turn.case for turn in reviewed_turns(store, conversation_id)]

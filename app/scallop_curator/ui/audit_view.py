@@ -78,6 +78,9 @@ class AuditWindow(QWidget):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget, 1)
         bar.addWidget(self.undecided)
+        self.review_button = QPushButton("Add a run from your review", objectName="reviewRunButton")
+        self.review_button.setToolTip("The model's proposals against what you kept, edited or added, as a run to audit")
+        bar.addWidget(self.review_button)
 
         self.list = QListView(objectName="auditQueue")
         self.list.setModel(self.queue)
@@ -168,6 +171,7 @@ class AuditWindow(QWidget):
         self.list.selectionModel().currentChanged.connect(self._current_changed)
         self.cap.valueChanged.connect(lambda _v: self._update_export())
         self.export_button.clicked.connect(self._export_dialog)
+        self.review_button.clicked.connect(self.add_review_run)
 
     def _build_actions(self) -> None:
         def action(text: str, keys: list[str], slot) -> QAction:  # type: ignore[no-untyped-def]
@@ -205,6 +209,21 @@ class AuditWindow(QWidget):
             box.blockSignals(False)
         self.status.setText("" if saved else NO_RUNS)
         self._run_changed()
+
+    def add_review_run(self) -> int | None:
+        from scallop_curator.evaluation.review_run import save_review_run
+
+        try:
+            run_id = save_review_run(self.store)
+        except StoreError as problem:
+            self.status.setText(str(problem))
+            return None
+        if run_id is None:
+            self.status.setText("Nothing has been reviewed yet: accept, edit or reject some proposals first.")
+            return None
+        self.reload_runs()
+        self.select_run(run_id)
+        return run_id
 
     def select_run(self, run_id: int) -> None:
         self.run_box.setCurrentIndex(self.run_box.findData(run_id))
