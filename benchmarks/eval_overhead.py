@@ -2,11 +2,13 @@
 run) on the 60 dev cases, against the sum of bare llama-cpp-python calls on the same prompts with
 the same grammar and sampling, in the same run. Target: ratio <= 1.10.
 
-Usage: python benchmarks/eval_overhead.py [MODEL.gguf] [ROUNDS]
+Usage: python benchmarks/eval_overhead.py [MODEL.gguf] [--rounds N] [--cases N]
+(``--cases`` takes the first N dev cases, for a machine too busy for all 60)
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import statistics
@@ -22,11 +24,12 @@ from pipeline_overhead import bare
 DEV = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"
 
 
-def run_eval(model: str, db: Path) -> tuple[float, dict]:  # type: ignore[type-arg]
+def run_eval(model: str, db: Path, limit: int) -> tuple[float, dict]:  # type: ignore[type-arg]
     from scallop_curator.cli import _headless_parser
     from scallop_curator.evaluation.cli import eval_command
 
-    args = _headless_parser().parse_args(["eval", str(DEV), "--model", model, "--json", "--db", str(db)])
+    args = _headless_parser().parse_args(["eval", str(DEV), "--model", model, "--json", "--db", str(db),
+                                          "--limit", str(limit)])
     out = io.StringIO()
     started = time.perf_counter()
     with redirect_stdout(out):
@@ -44,9 +47,14 @@ def main() -> None:
     from scallop_curator.settings import EngineSettings
     from scallop_curator.store import Store
 
-    model = str(model_path(sys.argv))
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    cases = [c.extraction_case(i) for i, c in enumerate(read_case_file(DEV))]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model", nargs="?")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--cases", type=int, default=60)
+    options = parser.parse_args()
+    model = str(model_path([sys.argv[0]] + ([options.model] if options.model else [])))
+    rounds = options.rounds
+    cases = [c.extraction_case(i) for i, c in enumerate(read_case_file(DEV))][: options.cases]
     settings = EngineSettings()
     print(f"model {model}\n{len(cases)} dev cases, {settings.n_threads} threads")
     totals = []
@@ -54,7 +62,7 @@ def main() -> None:
         for round_ in range(rounds):  # alternate, so drift on a shared machine hits both sides alike
             bare_times = bare(model, cases, settings)
             db = Path(folder) / f"bench-{round_}.db"
-            wall, row = run_eval(model, db)
+            wall, row = run_eval(model, db, len(cases))
             store = Store(db)
             engine_ms = sum(r.latency_ms for r in results(store, row["run"]))
             store.close()

@@ -118,18 +118,23 @@ def test_expected_problems_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert "no evaluation run 7" in capsys.readouterr().err
 
 
+def test_eval_review_needs_a_review(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_eval(["review", "--db", str(tmp_path / "s.db")]) == 2
+    assert "nothing reviewed yet" in capsys.readouterr().err
+
+
 @pytest.mark.model
 def test_eval_on_dev_cases_with_smollm2(tmp_path: Path, demo_model: Path) -> None:
     db = tmp_path / "store.db"
     done = subprocess.run([sys.executable, "-m", "scallop_curator", "eval", str(DEV), "--model", str(demo_model),
-                           "--limit", "3", "--json", "--db", str(db)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=600, env=os.environ.copy())
+                           "--limit", "2", "--json", "--db", str(db)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=1200, env=os.environ.copy())
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(done.stdout)
-    assert row["model"] == demo_model.name and row["cases"] == 3
+    assert row["model"] == demo_model.name and row["cases"] == 2
     store = Store(db)
     saved = runs.results(store, row["run"])
-    assert [r.case.case_id for r in saved] == ["dev-001", "dev-002", "dev-003"]
+    assert [r.case.case_id for r in saved] == ["dev-001", "dev-002"]
     assert all(r.latency_ms > 0 for r in saved)
     # The printed figures are the ones the saved per-case results give.
     from scallop_curator.evaluation.harness import CaseResult

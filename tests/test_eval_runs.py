@@ -60,6 +60,21 @@ def test_decisions_are_stored_undone_and_redone_across_a_restart(tmp_path: Path)
     store.close()
 
 
+def test_a_store_from_before_evaluation_gains_the_tables(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "store.db"
+    Store(db).close()
+    raw = sqlite3.connect(db)
+    raw.executescript("DROP TABLE eval_decisions; DROP TABLE eval_results; DROP TABLE eval_runs; "
+                      "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
+    raw.close()
+    store = Store(db)
+    assert {"eval_runs", "eval_results", "eval_decisions"} <= set(store.db.table_names())
+    assert runs.list_runs(store) == []
+    store.close()
+
+
 def test_run_rows_keep_their_figures(tmp_path: Path) -> None:
     store = Store(tmp_path / "store.db")
     run_id = save(store, [case("a", [WALNUTS]), case("b", [])], [[WALNUTS], []])
