@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 from scallop_curator import __version__, paths
+from scallop_curator.evaluation.cli import add_eval_parser, eval_command
 from scallop_curator.hub.cli import add_model_parser, model_command
 
-SUBCOMMANDS = ("extract", "import", "model")
+SUBCOMMANDS = ("extract", "import", "model", "eval")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -47,6 +48,7 @@ def _headless_parser() -> argparse.ArgumentParser:
     extract.add_argument("--threads", type=int, help="CPU threads")
     add_import_parser(sub)
     add_model_parser(sub)
+    add_eval_parser(sub)
     return parser
 
 
@@ -59,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return extract_command(args)
         if args.command == "model":
             return model_command(args)
+        if args.command == "eval":
+            return eval_command(args)
         from scallop_curator.importers.cli import import_command
 
         return import_command(args)

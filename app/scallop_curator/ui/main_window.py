@@ -32,6 +32,7 @@ from scallop_curator.settings import Settings
 from scallop_curator.store import Store, StoreError
 from scallop_curator.ui import roles
 from scallop_curator.ui.accessible_names import name_widgets
+from scallop_curator.ui.audit_entry import open_audit
 from scallop_curator.ui.delegates import (
     ConversationDelegate,
     ProposalDelegate,
@@ -201,6 +202,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self._action(review, "Next &conversation with pending", "N", self.next_pending_conversation)
         review.addSeparator()
         self._action(review, "Add a memory by &hand…", "H", self.add_manual, "Add a memory to the selected turn")
+        self._action(review, "A&udit evaluation runs…", "Ctrl+Shift+A", lambda: open_audit(self))
 
         model = menu.addMenu("&Model")
         self.extract_action = self._action(model, "&Extract this conversation", "Ctrl+E", self.extract_current)

@@ -1,0 +1,1 @@
+"""Measuring models against reference facts, and adjudicating where they disagree (no Qt here)."""
