@@ -52,3 +52,4 @@ def migrate(db: sqlite_utils.Database) -> tuple[int, int]:
     if found != target:
         db["meta"].upsert({"key": "schema_version", "value": str(target)}, pk="key")
     return found, target
+from scallop_curator.store import migration_window  # noqa: E402,F401  (registers its step)

@@ -9,11 +9,11 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
-    QMessageBox,
 )
 
 from scallop_curator.importers import ImportOptions
 from scallop_curator.store import ImportSummary
+from scallop_curator.ui import plain
 
 EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
@@ -56,7 +56,7 @@ class ImportActions:
                    f"{summary.new_turns:,} new turns ({summary.format_name})")
         if summary.skipped:
             message += f"; skipped {len(summary.skipped)}"
-            QMessageBox.information(self, "Some conversations were skipped", f"{name}:\n" + "\n".join(
+            plain.information(self, "Some conversations were skipped", f"{name}:\n" + "\n".join(
                 f"{title}: {reason}" for title, reason in summary.skipped[:20]))
         self.notify(message, 8000)
         if first_ids:
