@@ -43,6 +43,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="scallop-shot-"))
     os.environ["SCALLOP_CURATOR_HOME"] = str(home)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO / "tests"), os.environ.get("PYTHONPATH", "")])
+    sys.path.insert(0, str(REPO / "tests"))  # the worker imports fake_engine
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -203,7 +203,7 @@ class TurnsModel(QAbstractListModel):
         count = self._proposal_counts.get(turn.id, 0)
         if result is None:
             by_hand = f"{count} added by hand · " if count else ""
-            return f"{by_hand}○ not extracted yet (Ctrl+E, or Ctrl+Shift+E for every conversation)"
+            return f"{by_hand}○ not extracted yet"
         if not result.parse_ok:
             return f"⚠ the model's answer could not be read: {result.error}"
         cut = " · the message was cut to fit the model" if result.truncated else ""
