@@ -7,3 +7,30 @@ def import_and_wait(qtbot, window, path: Path) -> None:  # type: ignore[no-untyp
     """Imports run in the background; wait for the queue to empty."""
     with qtbot.waitSignal(window.importer.finished, timeout=30_000):
         window.import_files([path])
+
+
+def write_chatgpt_export(path: Path, conversations: list[tuple[str, int, list[tuple[str, str]]]]) -> Path:
+    """A minimal ChatGPT ``conversations.json``: (title, create_time, [(role, text), ...]) each."""
+    import json
+
+    exported = []
+    for number, (title, created, turns) in enumerate(conversations):
+        mapping: dict[str, dict] = {"root": {"id": "root", "message": None, "parent": None, "children": []}}
+        parent = "root"
+        for position, (role, text) in enumerate(turns):
+            node = f"c{number}-m{position}"
+            mapping[node] = {
+                "id": node, "parent": parent, "children": [],
+                "message": {"id": node, "author": {"role": role, "name": None, "metadata": {}},
+                            "create_time": created + position * 60, "update_time": None,
+                            "content": {"content_type": "text", "parts": [text]},
+                            "status": "finished_successfully", "end_turn": True, "weight": 1.0,
+                            "metadata": {}, "recipient": "all"},
+            }
+            mapping[parent]["children"].append(node)
+            parent = node
+        exported.append({"title": title, "create_time": created, "update_time": created + 3600,
+                         "mapping": mapping, "current_node": parent, "id": f"conv-{number}",
+                         "conversation_id": f"conv-{number}"})
+    path.write_text(json.dumps(exported), encoding="utf-8")
+    return path

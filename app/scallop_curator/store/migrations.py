@@ -57,3 +57,4 @@ def migrate(db: sqlite_utils.Database) -> tuple[int, int]:
 # Steps live in their own modules; importing them registers them.
 from scallop_curator.store import migration_locomo_ids  # noqa: E402,F401
 from scallop_curator.store import migration_eval  # noqa: E402,F401
+from scallop_curator.store import migration_window  # noqa: E402,F401

@@ -22,6 +22,11 @@ class ConversationSummary:
     def extracted(self) -> bool:
         return self.extracted_turns > 0
 
+    @property
+    def unextracted(self) -> int:
+        """User turns that have no result yet (never extracted, or the run stopped before them)."""
+        return max(self.user_turns - self.extracted_turns, 0)
+
 
 @dataclass(frozen=True)
 class StoredTurn:
@@ -52,6 +57,7 @@ class StoredProposal:
     truncated: bool
     model: str | None
     prompt_version: str | None
+    edited_fields: str | None = None  # JSON of the fields the user changed; already laid over above
 
     @property
     def text(self) -> str:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sqlite3
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
@@ -54,6 +55,19 @@ class ImportCancelled(Exception):
 
 class StoreError(Exception):
     """An expected failure of the store (locked, unreadable, full disk), phrased for the user."""
+
+
+def fts_query(text: str) -> str:
+    """The user's filter as an FTS5 query: every word must occur, the last as a prefix (so typing
+    narrows as it goes). Words are quoted, so FTS5 syntax in the filter is never interpreted."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return ""
+    return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"*'
+
+
+#: The fields of a fact the user can change besides its text, kept as a JSON overlay.
+EDITABLE_FIELDS = ("subject", "category", "confidence", "action", "old_value", "replaces")
 
 
 def _now() -> str:
@@ -209,9 +223,16 @@ class Store:
         clauses: list[str] = []
         params: list[object] = []
         if text:
-            clauses.append("c.title LIKE ? ESCAPE '\\'")
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params.append(f"%{escaped}%")
+            match = fts_query(text)
+            if match:
+                # Titles by substring, messages through the FTS5 index (words, the last one a prefix).
+                clauses.append("(c.title LIKE ? ESCAPE '\\' OR c.id IN (SELECT t.conversation_id FROM turns_fts f "
+                               "JOIN turns t ON t.id = f.rowid WHERE turns_fts MATCH ?))")
+                params.extend([f"%{escaped}%", match])
+            else:
+                clauses.append("c.title LIKE ? ESCAPE '\\'")
+                params.append(f"%{escaped}%")
         if since:
             clauses.append("c.created_at >= ?")
             params.append(since)
@@ -293,14 +314,20 @@ class Store:
 
     _PROPOSAL_COLUMNS = """p.id, p.conversation_id, p.turn_id, t.idx, p.content, p.subject, p.category,
         p.confidence, p.action, p.old_value, p.replaces, p.status, p.edited_text, p.manual, p.truncated,
-        p.model, p.prompt_version"""
+        p.model, p.prompt_version, p.edited_fields"""
 
     @staticmethod
     def _proposal(row: tuple) -> StoredProposal:
+        """A proposal as the user sees it: the fields they edited laid over the model's."""
         values = list(row)
         values[11] = Status(values[11])
         values[13] = bool(values[13])
         values[14] = bool(values[14])
+        if values[17]:
+            edits = json.loads(values[17])
+            for position, name in enumerate(EDITABLE_FIELDS, start=5):
+                if name in edits:
+                    values[position] = edits[name]
         return StoredProposal(*values)
 
     def proposals(self, conversation_id: str) -> list[StoredProposal]:
@@ -341,6 +368,49 @@ class Store:
             )
         return int(table.last_pk)
 
+    def interrupt_stale_runs(self) -> int:
+        """Runs still marked ``running`` when the window opens were cut short (the app was killed):
+        mark them ``interrupted`` so they are not taken for live ones. Returns how many."""
+        with self._writing():
+            cursor = self.db.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'", [_now()])
+        return cursor.rowcount
+
+    def last_run_status(self) -> str | None:
+        row = self.db.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def extracted_turn_indexes(self, conversation_id: str) -> set[int]:
+        """Positions of the turns of this conversation that have a result (read or not)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT t.idx FROM turn_results r JOIN turns t ON t.id = r.turn_id WHERE r.conversation_id = ?",
+            [conversation_id],
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def conversations_with_unextracted(self) -> list[str]:
+        """Conversations, newest first, that still have a user turn with no result: what "extract
+        all new" must do, whether the run before was finished, cancelled or killed."""
+        rows = self.db.execute(
+            f"""SELECT c.id FROM conversations c WHERE EXISTS (
+                  SELECT 1 FROM turns t WHERE t.conversation_id = c.id AND t.role = 'user'
+                  AND NOT EXISTS (SELECT 1 FROM turn_results r WHERE r.turn_id = t.id))
+                ORDER BY {self._ORDERS['newest']}"""
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def unextracted_turn_count(self, conversation_ids: list[str] | None = None) -> int:
+        """User turns with no result, in these conversations (default: all)."""
+        where, params = "", []
+        if conversation_ids is not None:
+            if not conversation_ids:
+                return 0
+            where = f" AND t.conversation_id IN ({','.join('?' * len(conversation_ids))})"
+            params = list(conversation_ids)
+        return self.db.execute(
+            "SELECT COUNT(*) FROM turns t WHERE t.role = 'user' AND NOT EXISTS "
+            f"(SELECT 1 FROM turn_results r WHERE r.turn_id = t.id){where}", params).fetchone()[0]
+
     def finish_run(self, run_id: int, status: str) -> None:
         with self._writing():
             self.db["runs"].update(run_id, {"finished_at": _now(), "status": status})
@@ -380,21 +450,37 @@ class Store:
         return ids
 
     # ---------------------------------------------------------------- review
-    def decide(self, proposal_id: int, status: Status, edited_text: str | None = None) -> StoredProposal:
-        """Record a decision and keep the memories table in step, in one committed transaction."""
+    def decide(self, proposal_id: int, status: Status, edited_text: str | None = None,
+               fields: dict[str, object] | None = None) -> StoredProposal:
+        """Record a decision and keep the memories table in step, in one committed transaction.
+
+        ``fields`` holds the user's values for any of ``EDITABLE_FIELDS``; only those that differ
+        from the model's are kept, so the model's answer stays intact beside the edit."""
         try:
             with self._writing():
                 current = self.proposal(proposal_id)
+                edited_fields = self._field_edits(proposal_id, fields) if fields is not None else current.edited_fields
                 self.db.execute("DELETE FROM journal WHERE undone = 1")  # a new action ends the redo chain
                 self.db["journal"].insert(
                     {"proposal_id": proposal_id, "status": status.value, "edited_text": edited_text,
                      "previous_status": current.status.value, "previous_text": current.edited_text,
+                     "edited_fields": edited_fields, "previous_fields": current.edited_fields,
                      "decided_at": _now(), "undone": 0}
                 )
-                self._apply(proposal_id, status, edited_text)
+                self._apply(proposal_id, status, edited_text, edited_fields)
         except sqlite3.Error as error:
             raise _friendly(self.path, error) from error
         return self.proposal(proposal_id)
+
+    def _field_edits(self, proposal_id: int, fields: dict[str, object]) -> str | None:
+        row = self.db.execute(f"SELECT {', '.join(EDITABLE_FIELDS)} FROM proposals WHERE id = ?",
+                              [proposal_id]).fetchone()
+        original = dict(zip(EDITABLE_FIELDS, row, strict=True))
+        unknown = set(fields) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        edits = {name: value for name, value in fields.items() if value != original[name]}
+        return json.dumps(edits, sort_keys=True) if edits else None
 
     def add_manual(self, conversation_id: str, turn_id: int, content: str, subject: str = "user",
                    category: str = "general") -> StoredProposal:
@@ -421,24 +507,25 @@ class Store:
         """Revert the latest decision still in force; returns the proposal it touched."""
         with self._writing():
             row = self.db.execute(
-                "SELECT id, proposal_id, previous_status, previous_text FROM journal WHERE undone = 0 "
-                "ORDER BY id DESC LIMIT 1"
+                "SELECT id, proposal_id, previous_status, previous_text, previous_fields FROM journal "
+                "WHERE undone = 0 ORDER BY id DESC LIMIT 1"
             ).fetchone()
             if row is None:
                 return None
             self.db.execute("UPDATE journal SET undone = 1 WHERE id = ?", [row[0]])
-            self._apply(row[1], Status(row[2]), row[3])
+            self._apply(row[1], Status(row[2]), row[3], row[4])
         return int(row[1])
 
     def redo(self) -> int | None:
         with self._writing():
             row = self.db.execute(
-                "SELECT id, proposal_id, status, edited_text FROM journal WHERE undone = 1 ORDER BY id LIMIT 1"
+                "SELECT id, proposal_id, status, edited_text, edited_fields FROM journal WHERE undone = 1 "
+                "ORDER BY id LIMIT 1"
             ).fetchone()
             if row is None:
                 return None
             self.db.execute("UPDATE journal SET undone = 0 WHERE id = ?", [row[0]])
-            self._apply(row[1], Status(row[2]), row[3])
+            self._apply(row[1], Status(row[2]), row[3], row[4])
         return int(row[1])
 
     def can_undo(self) -> bool:
@@ -447,10 +534,11 @@ class Store:
     def can_redo(self) -> bool:
         return self.db.execute("SELECT 1 FROM journal WHERE undone = 1 LIMIT 1").fetchone() is not None
 
-    def _apply(self, proposal_id: int, status: Status, edited_text: str | None) -> None:
+    def _apply(self, proposal_id: int, status: Status, edited_text: str | None,
+               edited_fields: str | None = None) -> None:
         self.db.execute(
-            "UPDATE proposals SET status = ?, edited_text = ?, decided_at = ? WHERE id = ?",
-            [status.value, edited_text, _now(), proposal_id],
+            "UPDATE proposals SET status = ?, edited_text = ?, edited_fields = ?, decided_at = ? WHERE id = ?",
+            [status.value, edited_text, edited_fields, _now(), proposal_id],
         )
         self.db.execute("DELETE FROM memories WHERE proposal_id = ?", [proposal_id])
         if status.keeps_memory:

@@ -3,6 +3,7 @@ and every review action as a keyboard-first menu action."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
@@ -30,7 +31,7 @@ from scallop_curator.extraction.client import WorkerClient
 from scallop_curator.extraction.models_on_disk import describe, resolve_model
 from scallop_curator.settings import Settings
 from scallop_curator.store import Store, StoreError
-from scallop_curator.ui import roles
+from scallop_curator.ui import plain, roles
 from scallop_curator.ui.accessible_names import name_widgets
 from scallop_curator.ui.audit_entry import open_audit
 from scallop_curator.ui.delegates import (
@@ -38,12 +39,13 @@ from scallop_curator.ui.delegates import (
     ProposalDelegate,
     TurnDelegate,
 )
-from scallop_curator.ui.dialogs import FactEditDialog, ShortcutSheet
+from scallop_curator.ui.dialogs import FactEditDialog, FactFields, ShortcutSheet, quote
 from scallop_curator.ui.extraction_controller import ExtractionController
 from scallop_curator.ui.import_controller import ImportController
 from scallop_curator.ui.model_setup import describe_source, open_model_setup
 from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
 from scallop_curator.ui.recent_files import RecentFilesMenu
+from scallop_curator.ui.reader import MessageReader
 from scallop_curator.ui.settings_dialog import open_settings
 from scallop_curator.ui.theme import add_theme_menu
 from scallop_curator.ui.welcome import Welcome
@@ -53,6 +55,8 @@ from scallop_curator.ui.window_imports import ImportActions
 
 DATE_RANGES = [("Any date", 0), ("Past week", 7), ("Past month", 31), ("Past year", 366)]
 SORT_ORDERS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("By title", "title")]
+#: Stops an extraction or import. Not Escape: Esc belongs to text fields and dialogs.
+CANCEL_KEY = "Ctrl+."
 
 
 class MainWindow(ImportActions, ExtractionActions, QMainWindow):
@@ -72,12 +76,15 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self._build_actions()
         self._connect()
         self._import_new: str | None = None
+        if self.store.interrupt_stale_runs():
+            self.notify("The last extraction was interrupted before it finished.", 10000)
         self.conversations.reload()
         self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
         self._restore_state()
         self.welcome = Welcome(self)  # the first-run panel in the empty review area
         name_widgets(self)
         self._update_status()
+        self._update_resume_hint()
         self.proposal_view.setFocus()
 
     # ------------------------------------------------------------------ layout
@@ -92,6 +99,8 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.conversation_view.setModel(self.conversations)
         self.conversation_view.setItemDelegate(ConversationDelegate(self.conversation_view))
         self.conversation_view.setUniformItemSizes(True)
+        self.conversation_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.conversation_view.setResizeMode(QListView.ResizeMode.Adjust)
 
         self.turn_view = QListView(objectName="turns")
         self.turn_view.setModel(self.turns)
@@ -104,6 +113,8 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
             view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
             view.setWordWrap(True)
             view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.filter_edit.leave_to = self.proposal_view
+        self.reader = MessageReader()
 
         self.turns_title = QLabel("Open a chat export to begin (Ctrl+O)")
         self.turns_title.setTextFormat(Qt.TextFormat.PlainText)
@@ -129,7 +140,12 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         combos.addWidget(self.sort_combo)
         query_layout.addLayout(combos)
         splitter.addWidget(pane(conv_title, self.conversation_view, query_row))
-        splitter.addWidget(pane(self.turns_title, self.turn_view))
+        turn_split = QSplitter(Qt.Orientation.Vertical, objectName="turnSplit")
+        turn_split.addWidget(self.turn_view)
+        turn_split.addWidget(self.reader)
+        turn_split.setSizes([560, 160])
+        turn_split.setChildrenCollapsible(True)
+        splitter.addWidget(pane(self.turns_title, turn_split))
         splitter.addWidget(pane(self.proposals_title, self.proposal_view))
         splitter.setSizes([240, 560, 400])
         splitter.setChildrenCollapsible(False)
@@ -143,17 +159,22 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.progress_label = QLabel()
         self.progress_bar = QProgressBar(maximumWidth=160, textVisible=False)
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the extraction (Esc)")
+        shown = QKeySequence(CANCEL_KEY).toString(QKeySequence.SequenceFormat.NativeText)
+        self.cancel_button.setToolTip(f"Stop the extraction or import ({shown})")
         self.pending_label = QLabel()
         self.notice_label = QLabel()
-        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.resume_label = QLabel(objectName="resumeHint")
+        for label in (self.model_label, self.progress_label, self.pending_label, self.notice_label, self.resume_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # file, model and server names are not markup
+        self._notices: list[tuple[float, str]] = []  # (expires at, message), oldest first
         self._notice_timer = QTimer(self, singleShot=True)
-        self._notice_timer.timeout.connect(self.notice_label.clear)
+        self._notice_timer.timeout.connect(self._show_notices)
         bar.addWidget(self.model_label)
         bar.addWidget(self.progress_label)
         bar.addWidget(self.progress_bar)
         bar.addWidget(self.cancel_button)
         bar.addWidget(self.notice_label, 1)
+        bar.addPermanentWidget(self.resume_label)
         bar.addPermanentWidget(self.pending_label)
         self._show_progress(False)
         self._model_state = "not loaded"
@@ -194,7 +215,8 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         review = menu.addMenu("&Review")
         self.accept_action = self._action(review, "&Accept", "A", self.accept_current, "Accept and go to the next pending")
         self.reject_action = self._action(review, "Re&ject", "X", self.reject_current, "Reject and go to the next pending")
-        self.edit_action = self._action(review, "&Edit…", ["E", "Return"], self.edit_current, "Edit the fact text")
+        self.edit_action = self._action(review, "&Edit…", ["E", "Return"], self.edit_current,
+                                        "Edit the fact: text, subject, category, confidence, kind")
         self.skip_action = self._action(review, "&Skip", "Space", self.skip_current, "Skip for now")
         review.addSeparator()
         self._action(review, "&Next proposal", "J", lambda: self.move_proposal(1))
@@ -203,11 +225,15 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         review.addSeparator()
         self._action(review, "Add a memory by &hand…", "H", self.add_manual, "Add a memory to the selected turn")
         self._action(review, "A&udit evaluation runs…", "Ctrl+Shift+A", lambda: open_audit(self))
+        self._action(review, "Read the whole &message", "M", lambda: self.reader.setFocus(),
+                     "Go to the reader with the whole selected message")
 
         model = menu.addMenu("&Model")
         self.extract_action = self._action(model, "&Extract this conversation", "Ctrl+E", self.extract_current)
-        self.extract_all_action = self._action(model, "Extract &all new conversations", "Ctrl+Shift+E", self.extract_all)
-        self.cancel_action = self._action(model, "&Cancel extraction or import", "Escape", self.cancel_work)
+        self.extract_all_action = self._action(model, "Extract &all that is not extracted yet", "Ctrl+Shift+E",
+                                               self.extract_all, "Extract every user turn that has no result yet")
+        self.cancel_action = self._action(model, "&Cancel extraction or import", CANCEL_KEY, self.cancel_work,
+                                          "Stop the extraction or import")
         self.resume_action = self._action(model, "&Resume the stopped extraction", "Ctrl+R", self.resume_extraction)
         self.resume_action.setEnabled(False)
         model.addSeparator()
@@ -234,7 +260,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.sort_combo.currentIndexChanged.connect(self._apply_query)
         self.importer.progress.connect(self._import_progress)
         self.importer.fileDone.connect(self._import_done)
-        self.importer.fileFailed.connect(lambda message: QMessageBox.warning(self, "Could not import", message))
+        self.importer.fileFailed.connect(lambda message: plain.warning(self, "Could not import", message))
         self.importer.needsSpeaker.connect(self._ask_speaker)
         self.importer.finished.connect(self._import_finished)
         self.conversation_view.selectionModel().currentChanged.connect(self._conversation_changed)
@@ -319,6 +345,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
             return
         self.turns.load(conversation_id)
         self.proposals.load(conversation_id)
+        self.reader.show_turn(None)
         self.store.set_meta("ui.conversation", conversation_id)
         self._update_titles()
         if self.proposals.rowCount():
@@ -332,6 +359,9 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         proposal = self.proposals.proposal(current.row())
         self.store.set_meta("ui.proposal", str(proposal.id))
         self.turns.set_highlight(proposal.turn_id)
+        turn_row = self.turns.row_of_turn(proposal.turn_id)
+        if turn_row >= 0:
+            self.reader.show_turn(self.turns.turn(turn_row), proposal.text)
         if self._syncing:
             return
         self._syncing = True
@@ -350,6 +380,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         turn = self.turns.turn(current.row())
         rows = self.proposals.rows_for_turn(turn.id)
         self.turns.set_highlight(turn.id)
+        self.reader.show_turn(turn, self.proposals.proposal(rows[0]).text if rows else None)
         if rows:
             self._syncing = True
             try:
@@ -368,13 +399,18 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
             self.turns_title.setText("Open a chat export to begin (Ctrl+O)")
             self.proposals_title.setText("Proposed memories")
             return
-        summary = self.conversations.summary(self.conversations.row_of(conversation_id))
+        # The filter may hide the open conversation (also during an extraction): read it directly.
+        summary = self.conversations.summary_of(conversation_id)
+        if summary is None:
+            return
         date = f" · {summary.created_at[:10]}" if summary.created_at else ""
         self.turns_title.setText(f"{summary.title} · {summary.turn_count} turns{date}")
         if not summary.extracted:
             hint = "not extracted yet: press Ctrl+E"
         else:
             hint = f"{summary.pending} pending of {summary.proposals}"
+            if summary.unextracted:
+                hint += f" · {summary.unextracted} turns not extracted"
         self.proposals_title.setText(f"Proposed memories · {hint}")
 
     def _update_status(self) -> None:
@@ -393,24 +429,36 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
             else:
                 model = resolve_model(s.model_path)
                 self._model_name = describe(model) if model else "no model chosen"
-            self.model_label.setToolTip(describe_source(s))
+            self.model_label.setToolTip(plain.tooltip(describe_source(s)))
         self.model_label.setText(f"{self._model_name} · {self._model_state}  │")
 
     def notify(self, message: str, milliseconds: int = 5000) -> None:
-        """A passing note in the status bar that never hides the model's state or progress."""
-        self.notice_label.setText(message)
-        self._notice_timer.start(milliseconds)
+        """A passing note in the status bar that never hides the model's state or progress. Notes
+        stack (the newest last, at most three): a second one does not wipe out the first."""
+        now = time.monotonic()
+        kept = [(end, text) for end, text in self._notices if end > now and text != message]
+        self._notices = [*kept[-2:], (now + milliseconds / 1000, message)]
+        self._show_notices()
+
+    def _show_notices(self) -> None:
+        now = time.monotonic()
+        self._notices = [(end, text) for end, text in self._notices if end > now]
+        self.notice_label.setText("  │  ".join(text for _, text in self._notices))
+        self.notice_label.setToolTip(plain.tooltip("\n".join(text for _, text in self._notices)))
+        if self._notices:
+            self._notice_timer.start(max(int((min(end for end, _ in self._notices) - now) * 1000), 0) + 20)
 
     # ------------------------------------------------------------------ review
-    def _decide(self, status: Status, edited_text: str | None = None, advance: bool = True) -> None:
+    def _decide(self, status: Status, edited_text: str | None = None, advance: bool = True,
+                fields: dict[str, object] | None = None) -> None:
         row = self.current_proposal_row()
         if row < 0:
             return
         proposal = self.proposals.proposal(row)
         try:
-            self.store.decide(proposal.id, status, edited_text)  # committed before the UI moves on
+            self.store.decide(proposal.id, status, edited_text, fields)  # committed before the UI moves on
         except StoreError as error:
-            QMessageBox.warning(self, "Decision not saved", str(error))
+            plain.warning(self, "Decision not saved", str(error))
             return
         self._refresh_after_change()
         if advance:
@@ -432,9 +480,20 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         if row < 0:
             return
         proposal = self.proposals.proposal(row)
-        dialog = FactEditDialog(self, "Edit memory", proposal.text)
-        if dialog.exec() and dialog.text.text().strip():
-            self._decide(Status.EDITED, dialog.text.text(), advance=True)
+        current = FactFields(proposal.text, proposal.subject, proposal.category, proposal.confidence,
+                             proposal.action, proposal.old_value, proposal.replaces)
+        turn_row = self.turns.row_of_turn(proposal.turn_id)
+        context = ""
+        if turn_row >= 0:
+            context = f"From turn {proposal.turn_index + 1}: “{quote(self.turns.turn(turn_row).text)}”"
+        dialog = FactEditDialog(self, "Edit memory", fields=current, context=context)
+        if not dialog.exec():
+            return
+        values = dialog.values()
+        if not values.content:
+            return
+        edited_text = values.content if values.content != proposal.content else None
+        self._decide(Status.EDITED, edited_text, advance=True, fields=values.others())
 
     def add_manual(self) -> None:
         index = self.turn_view.currentIndex()
@@ -442,11 +501,13 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
             self.notify("Select a turn first, then press H to add a memory to it.", 4000)
             return
         turn = self.turns.turn(index.row())
-        dialog = FactEditDialog(self, "Add a memory by hand", "", with_fields=True)
+        context = f"To turn {turn.index + 1} ({turn.role}): “{quote(turn.text)}”"
+        dialog = FactEditDialog(self, "Add a memory by hand", "", context=context)
         if not dialog.exec():
             return
-        proposal = self.store.add_manual(turn.conversation_id, turn.id, dialog.text.text(),
-                                         dialog.subject.text().strip() or "user", dialog.category.currentText())
+        values = dialog.values()
+        proposal = self.store.add_manual(turn.conversation_id, turn.id, values.content, values.subject,
+                                         values.category)
         self._refresh_after_change()
         self.select_proposal(proposal.id)
 
@@ -516,14 +577,15 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
 
     # ------------------------------------------------------------------ help, quit
     def show_shortcuts(self) -> None:
-        ShortcutSheet(self).exec()
+        ShortcutSheet(self, self.actions()).exec()
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Scallop Curator",
+        QMessageBox.about(self, "About Scallop Curator", plain.rich(
                           "Scallop Curator reviews the memories a local model proposes from your chat history.\n"
-                          f"Store: {self.store.path}\nLog: {paths.log_path()}")
+                          f"Store: {self.store.path}\nLog: {paths.log_path()}"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._filter_timer.stop()  # a filter typed just before closing must not query a closed store
         self.importer.shutdown()
         self.controller.shutdown()
         self.controller.drain()  # store the results that arrived while shutting down

@@ -16,7 +16,7 @@ from scallop_curator.store import (
     StoredTurnResult,
 )
 from scallop_curator.store.store import normalise
-from scallop_curator.ui import roles
+from scallop_curator.ui import plain, roles
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -100,6 +100,13 @@ class ConversationListModel(QAbstractListModel):
     def summary(self, row: int) -> ConversationSummary:
         return self._cache[self._ids[row]]
 
+    def summary_of(self, conversation_id: str) -> ConversationSummary | None:
+        """The counts of a conversation, also one the filter hides (then read from the store)."""
+        cached = self._cache.get(conversation_id)
+        if cached is not None:
+            return cached
+        return self._store.summaries([conversation_id]).get(conversation_id)
+
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
@@ -114,11 +121,25 @@ class ConversationListModel(QAbstractListModel):
             return row.extracted
         if role == roles.DATE_ROLE:
             return (row.created_at or "")[:10]
+        if role == roles.UNEXTRACTED_ROLE:
+            return row.unextracted
+        if role == roles.SUBTITLE_ROLE:
+            return self.subtitle(row)
         if role == _TOOLTIP:
             extracted = f"{row.extracted_turns} of {row.user_turns} user turns extracted"
             date = f" · {row.created_at[:10]}" if row.created_at else ""
-            return f"{row.title}{date}\n{row.turn_count} turns · {extracted} · {row.pending} pending"
+            return plain.tooltip(f"{row.title}{date}\n{row.turn_count} turns · {extracted} · {row.pending} pending")
         return None
+
+    @staticmethod
+    def subtitle(row: ConversationSummary) -> str:
+        """Date, size and what is left to extract: tells apart conversations of the same title."""
+        parts = [row.created_at[:10] if row.created_at else "no date", f"{row.turn_count} turns"]
+        if row.user_turns and not row.extracted:
+            parts.append("not extracted")
+        elif row.unextracted:
+            parts.append(f"{row.unextracted} not extracted")
+        return " · ".join(parts)
 
 
 class TurnsModel(QAbstractListModel):
@@ -181,7 +202,8 @@ class TurnsModel(QAbstractListModel):
         result = self._results.get(turn.id)
         count = self._proposal_counts.get(turn.id, 0)
         if result is None:
-            return f"{count} added by hand" if count else ""
+            by_hand = f"{count} added by hand · " if count else ""
+            return f"{by_hand}○ not extracted yet"
         if not result.parse_ok:
             return f"⚠ the model's answer could not be read: {result.error}"
         cut = " · the message was cut to fit the model" if result.truncated else ""
@@ -204,8 +226,19 @@ class TurnsModel(QAbstractListModel):
         if role == roles.HIGHLIGHT_ROLE:
             return turn.id == self.highlight_turn
         if role == _TOOLTIP:
-            return f"{turn.role} · {turn.time or 'no time'}"
+            return plain.tooltip(f"{turn.role} · turn {turn.index + 1} · {turn.time or 'no time'}")
         return None
+
+    def is_extracted(self, turn: StoredTurn) -> bool:
+        return turn.id in self._results
+
+
+_EMPTY = {"", "none", "null", "n/a", "-", "nothing"}
+
+
+def given(value: str | None) -> bool:
+    """A field the model filled in: models write "none" or "null" for an empty one."""
+    return value is not None and value.strip().lower() not in _EMPTY
 
 
 _STATUS_LABEL = {
@@ -276,10 +309,12 @@ class ProposalsModel(QAbstractListModel):
             parts.insert(0, "already saved")
         if proposal.action != "fact":
             parts.append(proposal.action.replace("_", " "))
-        if proposal.old_value:
+        if given(proposal.old_value):
             parts.append(f"was: {proposal.old_value}")
-        if proposal.replaces:
+        if given(proposal.replaces):
             parts.append(f"replaces: {proposal.replaces}")
+        if proposal.edited_fields:
+            parts.append("edited")
         if proposal.manual:
             parts.append("added by hand")
         if proposal.truncated:
@@ -303,5 +338,5 @@ class ProposalsModel(QAbstractListModel):
         if role == _TOOLTIP:
             source = "added by hand" if proposal.manual else f"{proposal.model} · prompt {proposal.prompt_version}"
             original = f"\nmodel wrote: {proposal.content}" if proposal.edited_text is not None else ""
-            return f"turn {proposal.turn_index + 1} · {source}{original}"
+            return plain.tooltip(f"{proposal.text}\n{self.detail(proposal)}\nturn {proposal.turn_index + 1} · {source}{original}")
         return None

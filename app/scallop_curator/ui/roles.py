@@ -12,3 +12,5 @@ STATUS_ROLE = Qt.ItemDataRole.UserRole + 7
 TURN_ID_ROLE = Qt.ItemDataRole.UserRole + 8
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 9
 DATE_ROLE = Qt.ItemDataRole.UserRole + 10
+UNEXTRACTED_ROLE = Qt.ItemDataRole.UserRole + 11  # user turns with no result yet
+SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 12  # the grey second line of a conversation

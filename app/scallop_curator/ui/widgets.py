@@ -9,23 +9,33 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 class FilterEdit(QLineEdit):
     """The filter box; it lets the window's Ctrl shortcuts through (QLineEdit would take Ctrl+E
-    as "end of line") and hands focus back to the list on Escape or Down."""
+    as "end of line"). Escape clears it and leaves it for ``leave_to`` (the proposals, where the
+    review keys work); Down or Return go to the conversation list. Escape never reaches the
+    window: it does not cancel an extraction."""
 
-    PASS_THROUGH = {Qt.Key.Key_E, Qt.Key.Key_O, Qt.Key.Key_Q}
+    PASS_THROUGH = {Qt.Key.Key_E, Qt.Key.Key_O, Qt.Key.Key_Q, Qt.Key.Key_R, Qt.Key.Key_Period}
 
-    def __init__(self, list_view: QWidget) -> None:
-        super().__init__(placeholderText="Filter conversations (Ctrl+F)")
+    def __init__(self, list_view: QWidget, leave_to: QWidget | None = None) -> None:
+        super().__init__(placeholderText="Filter titles and messages (Ctrl+F)")
         self._list_view = list_view
+        self.leave_to = leave_to
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Escape:
+                event.accept()  # ours, whatever shortcut the window has
+                return True
             if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in self.PASS_THROUGH:
                 event.ignore()
                 return False
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Down, Qt.Key.Key_Return):
+        if event.key() == Qt.Key.Key_Escape:
+            self.clear()
+            (self.leave_to or self._list_view).setFocus()
+            return
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._list_view.setFocus()
             return
         super().keyPressEvent(event)

@@ -3,6 +3,7 @@ extractions, and storing each turn's result as it arrives."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from scallop_curator.extraction.prompt import PromptError, load_prompt
 from scallop_curator.hub.gguf_info import GGUFProblem, read_gguf_info
 from scallop_curator.hub.memory_estimate import estimate_memory
 from scallop_curator.store import StoreError
+from scallop_curator.ui import plain
 from scallop_curator.ui.model_setup import server_client_class, server_spec
 
 log = logging.getLogger("ui")
@@ -40,7 +42,7 @@ class ExtractionActions:
         try:
             check_gguf(name)
         except ModelFileProblem as problem:
-            QMessageBox.warning(self, "Not a model file", str(problem))
+            plain.warning(self, "Not a model file", str(problem))
             return
         self.settings.model_path = name
         self.settings.save()
@@ -53,7 +55,7 @@ class ExtractionActions:
         try:
             prompt = load_prompt(name)
         except PromptError as problem:
-            QMessageBox.warning(self, "Prompt not usable", str(problem))
+            plain.warning(self, "Prompt not usable", str(problem))
             return
         self.settings.prompt_path = name
         self.settings.save()
@@ -71,13 +73,13 @@ class ExtractionActions:
             self.controller.use_client(WorkerClient())
         model = resolve_model(self.settings.model_path)
         if model is None:
-            QMessageBox.information(self, "No model", "Choose a GGUF model file first (Model → Choose model file).")
+            plain.information(self, "No model", "Choose a GGUF model file first (Model → Choose model file).")
             return None
         try:
             check_gguf(model)
             prompt = load_prompt(self.settings.prompt_path)
         except (ModelFileProblem, PromptError) as problem:
-            QMessageBox.warning(self, "Cannot extract", str(problem))
+            plain.warning(self, "Cannot extract", str(problem))
             return None
         if not self._memory_is_enough(model):
             return None
@@ -92,11 +94,11 @@ class ExtractionActions:
         try:
             estimate = estimate_memory(read_gguf_info(model), self.settings.engine.n_ctx)
         except GGUFProblem as problem:
-            QMessageBox.warning(self, "Cannot extract", str(problem))
+            plain.warning(self, "Cannot extract", str(problem))
             return False
         if estimate.fits is not False:
             return True
-        answer = QMessageBox.question(
+        answer = plain.question(
             self, "Not enough memory",
             f"{model.name} {estimate.verdict}.\nLoading it may make this computer very slow or stop the model. "
             "A smaller context size (Edit → Settings) needs less. Load it anyway?")
@@ -105,12 +107,12 @@ class ExtractionActions:
     def _server_spec(self) -> tuple[ModelSpec, RunInfo] | None:
         client_class = server_client_class()
         if client_class is None or not self.settings.server_url:
-            QMessageBox.information(self, "No server", "Give the server's address first (Model → Choose model…).")
+            plain.information(self, "No server", "Give the server's address first (Model → Choose model…).")
             return None
         try:
             prompt = load_prompt(self.settings.prompt_path)
         except PromptError as problem:
-            QMessageBox.warning(self, "Cannot extract", str(problem))
+            plain.warning(self, "Cannot extract", str(problem))
             return None
         wanted = (self.settings.server_url, self.settings.server_api_key, self.settings.server_concurrency)
         if getattr(self.controller.client, "settings_key", None) != wanted:
@@ -129,13 +131,22 @@ class ExtractionActions:
         self._extract([conversation_id])
 
     def extract_all(self) -> None:
-        ids = [s.id for s in self.store.conversations() if not s.extracted and s.user_turns]
+        """Every user turn that has no result yet, in every conversation: also the rest of one a
+        cancelled, failed or killed run left half done (decided by the store, so across restarts)."""
+        ids = self.store.conversations_with_unextracted()
         if not ids:
             self.notify("Every conversation has been extracted.", 4000)
             return
-        self._extract(ids)
+        self._extract(ids, only_new=True)
 
-    def _extract(self, conversation_ids: list[str]) -> None:
+    def _unextracted_cases(self, conversation_ids: list[str]) -> list[ExtractionCase]:
+        cases = []
+        for cid in conversation_ids:
+            done = self.store.extracted_turn_indexes(cid)
+            cases.extend(c for c in self.store.conversation(cid).extraction_cases() if c.turn_index not in done)
+        return cases
+
+    def _extract(self, conversation_ids: list[str], only_new: bool = False) -> None:
         if self.controller.busy:
             self.notify("An extraction is already running.", 3000)
             return
@@ -143,24 +154,63 @@ class ExtractionActions:
         if prepared is None:
             return
         spec, info = prepared
-        cases = [case for cid in conversation_ids for case in self.store.conversation(cid).extraction_cases()]
+        if only_new:
+            cases = self._unextracted_cases(conversation_ids)
+        else:
+            cases = [case for cid in conversation_ids for case in self.store.conversation(cid).extraction_cases()]
         if not cases:
             self.notify("This conversation has no user turns to extract.", 4000)
             return
         self._start_job(spec, info, cases)
 
+    def _stopped_job_conversations(self) -> list[str]:
+        saved = self.store.get_meta("extraction.job")
+        return list(json.loads(saved)) if saved else []
+
+    def _stopped_job(self) -> list[ExtractionCase]:
+        """What the stopped extraction still has to do: known exactly in this session; after a
+        restart, the turns without a result in the conversations it was working on."""
+        if self._remaining:
+            return list(self._remaining)
+        ids = self._stopped_job_conversations()
+        known = set(self.store.conversation_ids()) if ids else set()
+        return self._unextracted_cases([i for i in ids if i in known])
+
+    def _stopped_job_size(self) -> int:
+        if self._remaining:
+            return len(self._remaining)
+        ids = self._stopped_job_conversations()
+        return sum(self.store.unextracted_turn_count(ids[i:i + 500]) for i in range(0, len(ids), 500))
+
     def resume_extraction(self) -> None:
         """Carry on where a cancelled or failed extraction stopped, without redoing finished turns."""
-        if self.controller.busy or not self._remaining:
+        cases = [] if self.controller.busy else self._stopped_job()
+        if not cases:
             self.notify("There is no stopped extraction to resume.", 3000)
             return
         prepared = self._model_spec()
         if prepared is not None:
-            self._start_job(*prepared, list(self._remaining))
+            self._start_job(*prepared, cases)
+
+    def _update_resume_hint(self) -> None:
+        """A lasting hint (not a passing note) while a stopped extraction has turns left; it is
+        rebuilt from the store on start-up, so it survives a restart or a killed app."""
+        left = 0 if self.controller.busy else self._stopped_job_size()
+        self.resume_action.setEnabled(left > 0)
+        if left:
+            self.resume_label.setText(f"{left} turns not extracted · Ctrl+R resumes")
+            self.resume_label.show()
+        else:
+            self.resume_label.clear()
+            self.resume_label.hide()
+            if not self.controller.busy and self.store.get_meta("extraction.job"):
+                self.store.set_meta("extraction.job", None)
 
     def _start_job(self, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase]) -> None:
         self._remaining = list(cases)
+        self.store.set_meta("extraction.job", json.dumps(sorted({c.conversation_id for c in cases})))
         self.resume_action.setEnabled(False)
+        self.resume_label.hide()
         self._run = (self.store.start_run(info), info)
         self._show_progress(True)
         self.progress_label.setText(f"starting · {len(cases)} turns")
@@ -202,17 +252,17 @@ class ExtractionActions:
             self.store.finish_run(self._run[0], status)
             self._run = None
         self._show_progress(False)
-        self.resume_action.setEnabled(status != "done" and bool(self._remaining))
-        if status != "done" and self._remaining:
-            self.notify(f"{len(self._remaining)} turns left: Model → Resume continues where it stopped.", 8000)
-        if status == "done":
+        if status == "done" and not self._remaining:
             self.notify("Extraction finished.", 5000)
         elif status == "cancelled":
             self.notify("Extraction cancelled; the turns already done are kept.", 5000)
+        elif status == "done":
+            self.notify("Extraction finished, but some results could not be saved.", 8000)
         self._refresh_after_change()
+        self._update_resume_hint()
 
     def _extraction_failed(self, message: str) -> None:
-        QMessageBox.warning(self, "Extraction stopped", message)
+        plain.warning(self, "Extraction stopped", message)
 
     def _show_progress(self, visible: bool) -> None:
         for widget in (self.progress_label, self.progress_bar, self.cancel_button):
