@@ -55,6 +55,7 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
 
     from scallop_curator.settings import Settings
     from scallop_curator.store import Store, StoreError
+    from scallop_curator.ui.icon import app_icon
     from scallop_curator.ui.main_window import MainWindow
     from scallop_curator.ui.model_setup import maybe_run_first_time_setup
 
@@ -62,6 +63,8 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Scallop Curator")
     app.setOrganizationName("Scallop")
+    app.setDesktopFileName("scallop-curator")
+    app.setWindowIcon(app_icon())
     from scallop_curator.ui.theme import apply_theme, saved_choice
 
     apply_theme(app, saved_choice())  # before any window exists, so none is drawn twice

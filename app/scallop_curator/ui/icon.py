@@ -1,0 +1,16 @@
+"""The app's icon, from the PNG sizes bundled in ``resources/icons`` (no SVG plugin needed)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QIcon
+
+from scallop_curator import paths
+
+SIZES = (16, 32, 48, 64, 128, 256)
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in SIZES:
+        icon.addFile(str(paths.resource("icons", f"scallop-curator-{size}.png")))
+    return icon

@@ -1,0 +1,81 @@
+"""Start-up: from launching the process to the main window painted, for the real app
+(``python -m scallop_curator``, no model loaded yet: it loads in the background on first use) and
+for a bare PySide6 window, measured the same way in the same run. Target: app ≤ 2× bare.
+
+Usage: python benchmarks/startup.py [ROUNDS]      (offscreen unless a display is set)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROBE = r"""
+import os, sys, time
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+T0 = float(os.environ["STARTUP_T0"])
+_exec = QApplication.exec
+
+class Painted(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and isinstance(watched, QMainWindow):
+            print(f"shown {time.time() - T0:.4f}", flush=True)
+            os._exit(0)
+        return False
+
+def exec_and_report(*args):
+    app = QApplication.instance()
+    app._startup_probe = Painted()
+    app.installEventFilter(app._startup_probe)
+    return _exec()
+
+QApplication.exec = exec_and_report
+if sys.argv[1] == "bare":
+    app = QApplication(sys.argv[:1])
+    window = QMainWindow()
+    window.resize(1200, 760)
+    window.show()
+    app.exec()
+else:
+    from scallop_curator.cli import main
+    sys.exit(main([]))
+"""
+
+
+def launch(kind: str, home: Path) -> float:
+    env = os.environ.copy()
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["SCALLOP_CURATOR_HOME"] = str(home)
+    env["STARTUP_T0"] = repr(time.time())
+    done = subprocess.run([sys.executable, "-c", PROBE, kind], env=env, capture_output=True, text=True,
+                          timeout=120)
+    for line in done.stdout.splitlines():
+        if line.startswith("shown "):
+            return float(line.split()[1])
+    raise SystemExit(f"{kind}: the window was never shown\n{done.stderr[-2000:]}")
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    home = Path(tempfile.mkdtemp(prefix="scallop-startup-"))
+    launch("app", home)  # first launch creates the store and warms the disk cache; not counted
+    bare: list[float] = []
+    app: list[float] = []
+    for _ in range(rounds):  # alternate, so a busy moment hurts both alike
+        bare.append(launch("bare", home))
+        app.append(launch("app", home))
+    b, a = statistics.median(bare), statistics.median(app)
+    print(f"bare PySide6 window: median {b * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in bare)})")
+    print(f"Scallop Curator:     median {a * 1000:.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in app)})")
+    print(f"ratio app/bare: {a / b:.2f}  (target ≤ 2.0)")
+
+
+if __name__ == "__main__":
+    main()
