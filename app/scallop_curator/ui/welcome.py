@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -112,10 +113,13 @@ class Welcome:
     def __init__(self, window: QWidget) -> None:
         self.window = window
         view: QWidget = window.turn_view  # type: ignore[attr-defined]
-        pane_layout = view.parentWidget().layout()
+        parent = view.parentWidget()
         self.stack = QStackedWidget(objectName="reviewArea")
         self.stack.setAccessibleName("Review area")
-        pane_layout.replaceWidget(view, self.stack)
+        if isinstance(parent, QSplitter):  # the turn list shares its pane with the message reader
+            parent.replaceWidget(parent.indexOf(view), self.stack)
+        else:
+            parent.layout().replaceWidget(view, self.stack)
         self.stack.addWidget(view)
         self.panel = WelcomePanel()
         self.stack.addWidget(self.panel)
