@@ -507,9 +507,9 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         ShortcutSheet(self).exec()
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Scallop Curator",
-                          "Scallop Curator reviews the memories a local model proposes from your chat history.\n"
-                          f"Store: {self.store.path}\nLog: {paths.log_path()}")
+        from scallop_curator.ui.about import about_box
+
+        about_box(self, self.store.path).exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.importer.shutdown()
