@@ -72,20 +72,23 @@ class WorkerClient:
     def _start(self) -> None:
         from scallop_curator.extraction import worker
 
-        parent, child = self._ctx.Pipe()
-        # The same cancel event serves every worker: a cancel pressed during a restart still counts.
-        process = self._ctx.Process(
-            target=worker.serve, args=(child, self._cancel, self._engine_factory, os.getpid()), daemon=True,
-            name="scallop-model",
-        )
+        parent = child = None
         try:
+            parent, child = self._ctx.Pipe()
+            # The same cancel event serves every worker: a cancel pressed during a restart still counts.
+            process = self._ctx.Process(
+                target=worker.serve, args=(child, self._cancel, self._engine_factory, os.getpid()), daemon=True,
+                name="scallop-model",
+            )
             process.start()
-        except OSError as error:  # e.g. no memory or too many processes: say so; nothing is left half-started
-            parent.close()
+        except OSError as error:  # no memory, too many processes or open files: say so, leave nothing half-made
+            if parent is not None:
+                parent.close()
             log.error("could not start the model process: %s", error)
             raise EngineError(f"The model process could not be started: {error.strerror or error}.") from error
         finally:
-            child.close()
+            if child is not None:
+                child.close()
         self._process = process
         self._conn = parent
         self.loaded = None

@@ -48,8 +48,14 @@ def setup_logging() -> Path:
 
 
 def prepare_process() -> Path:
-    """The first thing at start: every file made from here on is owner-only, then the log."""
+    """The first thing at start: every file made from here on is owner-only, the app's folders
+    are (an older version made them 0755), then the log."""
     paths.make_process_private()
+    for folder in (paths.data_dir(), paths.config_dir(), paths.cache_dir()):
+        try:
+            paths.app_dir(folder)
+        except OSError as error:  # said again, plainly, by whatever needs the folder
+            log.warning("cannot create %s: %s", folder, error)
     return setup_logging()
 
 
