@@ -160,7 +160,7 @@ from scallop_curator.settings import EngineSettings
 def main():
     model, engine_factory, report = sys.argv[1:4]
     client = WorkerClient(engine_factory=engine_factory or None)
-    spec = ModelSpec(model, None, EngineSettings(seed=0))
+    spec = ModelSpec(model, None, EngineSettings(seed=0, n_threads=1))
     client.load(spec)
     if report == "loaded":  # the job below takes minutes: the worker is inside it when the parent is killed
         print(client.pid, flush=True)
