@@ -36,7 +36,7 @@ def one_kill(script: Path, model: Path, wait_before_kill: float) -> float | None
 
 
 def main() -> None:
-    model = model_path(sys.argv[:2])
+    model = model_path([sys.argv[0], *[a for a in sys.argv[1:2] if a]])
     kills = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "parent.py"

@@ -62,3 +62,26 @@ def test_closing_the_window_after_the_worker_failed_to_start(qtbot, db_path: Pat
     window.close()  # was: 'NoneType' object has no attribute 'send' in the crash dialog
     assert not window.controller.client.alive
     store.close()
+
+
+def test_a_settings_error_from_any_dialog_is_a_plain_warning(qtbot, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                                                             tmp_path: Path) -> None:
+    """Dialogs that save settings themselves (Choose a model…) need no handler of their own: the
+    hook shows a SettingsError as a warning, not as a bug."""
+    import sys
+
+    from scallop_curator.settings import SettingsError
+    from scallop_curator.ui import app, dialogs
+
+    warned: list[str] = []
+    crashed: list[str] = []
+    monkeypatch.setattr(app, "_warn", lambda _parent, text: warned.append(text))
+    monkeypatch.setattr(dialogs, "show_crash", lambda _parent, summary, _details, _log: crashed.append(summary))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test
+    app.install_crash_handler(tmp_path / "app.log")
+    problem = SettingsError("The settings could not be saved to /x/settings.json (No space left on device); "
+                            "the previous settings are kept.")
+    sys.excepthook(SettingsError, problem, None)
+    assert warned == [str(problem)] and crashed == []
+    sys.excepthook(ValueError, ValueError("a bug"), None)
+    assert crashed == ["ValueError: a bug"]
