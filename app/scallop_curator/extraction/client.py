@@ -72,6 +72,7 @@ class WorkerClient:
     def _start(self) -> None:
         from scallop_curator.extraction import worker
 
+        self._forget_process()  # a worker that died while idle: release its handles first
         parent = child = None
         try:
             parent, child = self._ctx.Pipe()
