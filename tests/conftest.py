@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -22,6 +23,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SCALLOP_CURATOR_HOME", str(home))
     monkeypatch.delenv("SCALLOP_CURATOR_DB", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_keychain() -> None:
+    """Tests never read or write the machine's keychain: keyring's "no keychain" backend (also
+    in the processes tests start) unless a test installs its own (tests/memory_keyring.py)."""
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
 
 
 @pytest.fixture(scope="session")

@@ -54,6 +54,7 @@ def _headless_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    paths.make_process_private()  # everything written from here on (store, settings, log, --out) is owner-only
     if argv and argv[0] in SUBCOMMANDS:
         args = _headless_parser().parse_args(argv)
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -110,7 +111,7 @@ def extract_command(args: argparse.Namespace) -> int:
                      str(prompt.path) if args.prompt or settings.prompt_path else None, engine)
     out = Path(args.out)
     try:
-        handle = out.open("w", encoding="utf-8")
+        handle = paths.open_private(out, "w")
     except OSError as error:
         return _fail(f"cannot write {out}: {error.strerror or error}")
     if args.server:

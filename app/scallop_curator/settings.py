@@ -1,20 +1,32 @@
-"""The one settings model: typed, versioned, stored as JSON in the platform config directory."""
+"""The one settings model: typed, versioned, stored as JSON in the platform config directory.
+
+The file is written atomically (a 0600 temp file beside it, fsync, rename), so a full disk or a
+kill leaves the previous file whole. A file that is broken or written by a newer version is kept
+aside under a new name and reported once, never silently overwritten with defaults. The server
+key lives in the keychain (see ``keychain``), in the file only when the user asks for it."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
-from scallop_curator import paths
+from scallop_curator import keychain, paths
 
 log = logging.getLogger("settings")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+class SettingsError(Exception):
+    """The settings could not be saved (full disk, read-only folder): a plain message, not a bug."""
 
 
 def _default_threads() -> int:
@@ -41,30 +53,211 @@ class Settings(BaseModel):
     # then resolve_model falls back to a downloaded scallopmemory-1, else the demo model).
     model_source: Literal["hub", "file", "server", "demo"] | None = None
     server_url: str | None = Field(default=None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    # The key itself: kept in the keychain, in the file only with server_api_key_in_file, else
+    # for this session only (no keychain on this system).
     server_api_key: str | None = None
+    server_api_key_in_file: bool = Field(default=False, description="The user chose to keep the key in this file, in plain text.")
+    server_api_key_in_keychain: bool = Field(default=False, description="A key was stored in the keychain.")
     server_model: str | None = Field(default=None, description="A model id the server lists; None: the first it lists.")
     server_concurrency: int = Field(default=4, ge=1, le=64)
     first_run_done: bool = Field(default=False, description="The user has answered the first-run model question.")
 
+    # What the keychain holds as far as this object knows: saves skip the keychain when unchanged.
+    _keychain_value: str | None = PrivateAttr(default=None)
+    _problems: list[str] = PrivateAttr(default_factory=list)
+
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
+        """The saved settings, or the defaults when there are none or they cannot be used; what went
+        wrong is logged and kept for :meth:`take_problems` (the window shows it once)."""
         path = path or paths.settings_path()
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return cls()
-        except (OSError, ValueError) as error:
-            log.warning("settings at %s unreadable (%s); using defaults", path, error)
-            return cls()
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as error:
-            log.warning("settings at %s invalid (%s); using defaults", path, error)
-            return cls()
+        problems: list[str] = []
+        raw = _read(path, problems)
+        settings = cls()
+        if raw is not None:
+            try:
+                settings = cls.model_validate(raw)
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(str(part) for part in first["loc"]) or "the file"
+                _set_aside(path, f"bad-{time.strftime('%Y%m%d-%H%M%S')}", f"{where}: {first['msg']}", problems)
+                settings = cls()
+            else:
+                settings._settle_key(path, raw, problems)
+        for problem in problems:
+            log.warning("%s", problem)
+        settings._problems = problems
+        return settings
+
+    def take_problems(self) -> list[str]:
+        """What :meth:`load` had to report, once: later calls get nothing."""
+        problems, self._problems = self._problems, []
+        return problems
+
+    def _settle_key(self, path: Path, raw: dict[str, Any], problems: list[str]) -> None:
+        """Move a plain key out of the file into the keychain, or fetch the key from the keychain."""
+        if self.server_api_key_in_file:
+            return
+        if self.server_api_key:  # a key in the file that the user did not ask to keep there
+            if keychain.store(self.server_api_key):
+                self._keychain_value = self.server_api_key
+                self.server_api_key_in_keychain = True
+                try:
+                    self.save(path)
+                except SettingsError as error:
+                    problems.append(f"The server key was copied into the keychain, but {path} still holds "
+                                    f"it in plain text: {error}")
+                else:
+                    log.info("moved the server key from %s into the keychain", path)
+            else:  # nowhere safer to keep it: it stays where it was rather than being lost
+                self.server_api_key_in_file = True
+            return
+        if self.server_api_key_in_keychain:
+            self.server_api_key = self._keychain_value = keychain.read()
+            if self.server_api_key is None:
+                problems.append("The server API key could not be read from the system keychain: "
+                                "enter it again in Model → Choose model… if the server needs one.")
+
+    def _sync_keychain(self) -> None:
+        """Before a save: the key goes to the keychain, or stays for this session only."""
+        key = self.server_api_key
+        if self.server_api_key_in_file:
+            if self.server_api_key_in_keychain and keychain.delete():  # one copy, where the user chose
+                self.server_api_key_in_keychain = False
+                self._keychain_value = None
+            return
+        if key == self._keychain_value and (key is None or self.server_api_key_in_keychain):
+            return
+        if key is None:
+            if not self.server_api_key_in_keychain or keychain.delete():
+                self.server_api_key_in_keychain = False
+                self._keychain_value = None
+        elif keychain.store(key):
+            self.server_api_key_in_keychain = True
+            self._keychain_value = key
+        else:
+            log.debug("no keychain: the server key is kept for this session only")
+            self.server_api_key_in_keychain = False
 
     def save(self, path: Path | None = None) -> None:
+        """Write atomically; raises SettingsError (the old file stays as it was) when it cannot."""
         path = path or paths.settings_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(self.model_dump_json(indent=2), encoding="utf-8")
+        self._sync_keychain()
+        exclude = None if self.server_api_key_in_file else {"server_api_key"}
+        _write_atomically(path, self.model_dump_json(indent=2, exclude=exclude))
+
+
+# -- reading, migrating and setting aside ------------------------------------------------------
+
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _migration(from_version: int) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]], Callable[[dict[str, Any]], dict[str, Any]]]:
+    def register(step: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        _MIGRATIONS[from_version] = step
+        return step
+
+    return register
+
+
+@_migration(1)
+def _key_leaves_the_file(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps the server key in the keychain. A version-1 key is moved there on load
+    (Settings._settle_key); with no keychain it stays in the file, where the user had put it."""
+    raw = dict(raw)
+    if raw.get("server_api_key") and not keychain.available():
+        raw["server_api_key_in_file"] = True
+    raw["schema_version"] = 2
+    return raw
+
+
+def _read(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    """The file's content migrated to SCHEMA_VERSION; None (and a problem noted) when unusable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        problems.append(f"The settings file {path} could not be read ({error.strerror or error}); "
+                        "the defaults are used for this session.")
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        _set_aside(path, f"bad-{stamp}", f"it is not valid JSON ({error})", problems)
+        return None
+    if not isinstance(raw, dict):
+        _set_aside(path, f"bad-{stamp}", "it does not hold a settings object", problems)
+        return None
+    version = raw.get("schema_version", 1)
+    if type(version) is not int or version < 1:
+        _set_aside(path, f"bad-{stamp}", f"its schema_version {version!r} is not a version number", problems)
+        return None
+    if version > SCHEMA_VERSION:
+        _set_aside(path, f"newer-{version}",
+                   f"it was written by a newer Scallop Curator (settings version {version}; this one "
+                   f"reads up to {SCHEMA_VERSION})", problems)
+        return None
+    while version < SCHEMA_VERSION:
+        raw = _MIGRATIONS[version](raw)
+        version = raw["schema_version"]
+    return raw
+
+
+def _set_aside(path: Path, suffix: str, reason: str, problems: list[str]) -> None:
+    """Keep an unusable settings file under a new name, so that nothing the user had is lost."""
+    target = path.with_name(f"{path.name}.{suffix}")
+    count = 1
+    while target.exists():
+        count += 1
+        target = path.with_name(f"{path.name}.{suffix}-{count}")
+    try:
+        os.replace(path, target)
+    except OSError as error:
+        problems.append(f"The settings file {path} cannot be used: {reason}. It could not be kept aside "
+                        f"({error.strerror or error}); the defaults are used for this session.")
+        return
+    problems.append(f"The settings file {path} cannot be used: {reason}. It was kept as {target.name} "
+                    "and the defaults are used.")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A 0600 temp file in the same folder, fsync, then rename over the old file: readers (and a
+    crash) see the old file or the new one, never half of one; a failure leaves no temp file."""
+    tmp: str | None = None
+    try:
+        paths.private_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # created 0600
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
+        tmp = None
+    except OSError as error:
+        raise SettingsError(f"The settings could not be saved to {path} ({error.strerror or error}); "
+                            "the previous settings are kept.") from error
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); best effort."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

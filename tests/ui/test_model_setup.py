@@ -118,9 +118,34 @@ def test_server_settings_are_stored(qtbot) -> None:  # type: ignore[no-untyped-d
     _click(qtbot, dialog.use_server_button)
     saved = _saved()
     assert saved is not None
-    assert (saved.model_source, saved.server_url, saved.server_api_key, saved.server_concurrency, saved.server_model) == (
-        "server", "http://127.0.0.1:8080/v1", "sk-local", 6, None)
+    assert (saved.model_source, saved.server_url, saved.server_concurrency, saved.server_model) == (
+        "server", "http://127.0.0.1:8080/v1", 6, None)
     assert not needs_model_setup(saved)
+    # No keychain here (keyring's fail backend): the key is kept for the session, never on disk.
+    assert dialog.settings.server_api_key == "sk-local" and saved.server_api_key is None
+    assert "sk-local" not in paths.settings_path().read_text(encoding="utf-8")
+
+
+def test_server_key_goes_to_the_keychain(qtbot) -> None:  # type: ignore[no-untyped-def]
+    import keyring
+    from memory_keyring import MemoryKeyring
+
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    dialog = ModelSetupDialog(None, Settings())
+    qtbot.addWidget(dialog)
+    dialog.server_url.setText("http://127.0.0.1:8080/v1")
+    dialog.server_key.setText("sk-local")
+    _click(qtbot, dialog.use_server_button)
+    assert backend.passwords == {("scallop-curator", "server-api-key"): "sk-local"}
+    assert "sk-local" not in paths.settings_path().read_text(encoding="utf-8")
+    saved = _saved()
+    assert saved is not None and saved.server_api_key == "sk-local"
+
+    settings_dialog = SettingsDialog(None, saved)
+    qtbot.addWidget(settings_dialog)
+    assert "system keychain" in settings_dialog.key_storage.text()
+    assert not settings_dialog.key_in_file.isChecked()
 
 
 @pytest.fixture
@@ -292,6 +317,47 @@ def test_settings_cancel_discards_everything(qtbot, demo_model: Path) -> None:  
 
     assert settings.model_dump() == before
     assert _saved() is None
+
+
+def test_no_keychain_is_said_and_plain_text_is_a_choice(qtbot) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(model_source="server", server_url="http://127.0.0.1:8080/v1", server_api_key="sk-local")
+    dialog = SettingsDialog(None, settings)
+    qtbot.addWidget(dialog)
+    assert "no keychain" in dialog.key_storage.text() and "this session only" in dialog.key_storage.text()
+    assert dialog.key_storage.textFormat() == Qt.TextFormat.PlainText
+    dialog.ok_button.click()
+    assert "sk-local" not in paths.settings_path().read_text(encoding="utf-8")
+
+    dialog = SettingsDialog(None, settings)
+    qtbot.addWidget(dialog)
+    dialog.key_in_file.setChecked(True)
+    assert "plain text" in dialog.key_storage.text()
+    dialog.ok_button.click()
+    saved = _saved()
+    assert saved is not None and saved.server_api_key == "sk-local" and saved.server_api_key_in_file
+
+
+def test_settings_that_cannot_be_saved_say_so(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import errno
+    import os
+
+    Settings().save()
+    before = paths.settings_path().read_bytes()
+
+    def no_space(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    settings = Settings()
+    dialog = SettingsDialog(None, settings)
+    qtbot.addWidget(dialog)
+    _edit_engine(dialog)
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "fsync", no_space)
+        dialog.ok_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted  # used for this session
+    assert settings.engine.n_ctx == 4096
+    assert "No space left on device" in dialog.message and "previous settings are kept" in dialog.message
+    assert paths.settings_path().read_bytes() == before
 
 
 def test_settings_prompt_file_is_validated(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -71,28 +72,47 @@ class WorkerClient:
     def _start(self) -> None:
         from scallop_curator.extraction import worker
 
-        parent, child = self._ctx.Pipe()
-        # The same cancel event serves every worker: a cancel pressed during a restart still counts.
-        self._process = self._ctx.Process(
-            target=worker.serve, args=(child, self._cancel, self._engine_factory), daemon=True,
-            name="scallop-model",
-        )
-        self._process.start()
-        child.close()
+        self._forget_process()  # a worker that died while idle: release its handles first
+        parent = child = None
+        try:
+            parent, child = self._ctx.Pipe()
+            # The same cancel event serves every worker: a cancel pressed during a restart still counts.
+            process = self._ctx.Process(
+                target=worker.serve, args=(child, self._cancel, self._engine_factory, os.getpid()), daemon=True,
+                name="scallop-model",
+            )
+            process.start()
+        except OSError as error:  # no memory, too many processes or open files: say so, leave nothing half-made
+            if parent is not None:
+                parent.close()
+            log.error("could not start the model process: %s", error)
+            raise EngineError(f"The model process could not be started: {error.strerror or error}.") from error
+        finally:
+            if child is not None:
+                child.close()
+        self._process = process
         self._conn = parent
         self.loaded = None
 
     def shutdown(self, timeout: float = 3.0) -> None:
-        if self._process is None:
+        """Stop the worker, politely then by force; safe to call at any time, also when the
+        worker never started or already died."""
+        process, conn = self._process, self._conn
+        if process is None:
+            self._forget_process()
             return
+        if conn is not None:
+            try:
+                conn.send({"kind": "shutdown"})
+            except (OSError, ValueError):
+                pass
         try:
-            self._conn.send({"kind": "shutdown"})
-        except (OSError, ValueError):
+            process.join(timeout)
+            if process.is_alive():
+                process.kill()
+                process.join(1)
+        except (OSError, ValueError, AssertionError):  # a handle that never started or is closed
             pass
-        self._process.join(timeout)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join(1)
         self._forget_process()
 
     def _forget_process(self) -> None:

@@ -3,6 +3,8 @@
 Messages in: ``load`` (model path, prompt path, engine settings), ``extract`` (cases),
 ``shutdown``. Messages out: ``loaded``, ``load_failed``, ``result``, ``finished``,
 ``cancelled``, ``error``. Cancel is a shared event, checked between and within turns.
+
+The worker never outlives the app: see :mod:`scallop_curator.extraction.parent_watch`.
 """
 
 from __future__ import annotations
@@ -15,9 +17,15 @@ from typing import Any
 log = logging.getLogger("engine")
 
 
-def serve(conn: Connection, cancel: Any, engine_factory: str | None = None) -> None:
+def serve(conn: Connection, cancel: Any, engine_factory: str | None = None, parent_pid: int | None = None) -> None:
     """Entry point of the spawned process. ``engine_factory`` ("module:function") lets UI tests
-    plug in a deterministic engine through the same process machinery."""
+    plug in a deterministic engine through the same process machinery. ``parent_pid`` is the
+    app's pid: when that process is gone, this one ends at once, even in the middle of a turn."""
+    from scallop_curator import paths
+    from scallop_curator.extraction.parent_watch import die_with_parent
+
+    paths.make_process_private()  # the prefix-state cache and anything llama.cpp writes
+    die_with_parent(parent_pid)
     engine = None
     while True:
         try:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from scallop_curator import paths
 from scallop_curator.extraction.models_on_disk import HUB_FILE, HUB_REPO
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -212,9 +213,9 @@ class _Target:
 def _download_locked(target: _Target, transfer: _Transfer, location: str, keep_partial: bool) -> None:
     from filelock import FileLock, Timeout
 
-    target.lock.parent.mkdir(parents=True, exist_ok=True)
-    target.blob.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(target.lock), timeout=0.5)
+    paths.private_dir(target.lock.parent)  # owner-only, as everything the app writes
+    paths.private_dir(target.blob.parent)
+    lock = FileLock(str(target.lock), timeout=0.5, mode=paths.PRIVATE_FILE_MODE)
     try:
         lock.acquire()
     except Timeout:
@@ -329,7 +330,7 @@ def _check_disk_space(incomplete: Path, size: int) -> None:
 
 
 def _link(blob: Path, pointer: Path) -> None:
-    pointer.parent.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(pointer.parent)
     if pointer.exists() or pointer.is_symlink():
         pointer.unlink()
     try:
@@ -344,9 +345,10 @@ def _write_ref(storage: Path, revision: str, commit: str) -> None:
         return
     ref = storage / "refs" / revision
     try:
-        ref.parent.mkdir(parents=True, exist_ok=True)
+        paths.private_dir(ref.parent)
         if not ref.exists() or ref.read_text().strip() != commit:
-            ref.write_text(commit)
+            with paths.open_private(ref, "w") as handle:
+                handle.write(commit)
     except OSError:
         pass  # best effort, as huggingface_hub does: the snapshot path is what matters
 
@@ -403,7 +405,9 @@ class _Transfer:
     # the work -----------------------------------------------------------------------------------
     def run(self, location: str) -> None:
         self._hash_kept()
-        with open(self.path, "r+b" if self.path.exists() else "wb") as out:
+        # Created 0600 (the partial download, then the model once renamed); an existing one is reused.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), paths.PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "r+b") as out:
             out.seek(self.done)
             out.truncate()
             self._download(out, location)

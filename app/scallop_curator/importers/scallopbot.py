@@ -13,6 +13,7 @@ forgotten outright (nothing left in either table) is listed as skipped, with the
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from scallop_curator.domain.conversation import Conversation, Turn

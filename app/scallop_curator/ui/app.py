@@ -1,4 +1,5 @@
-"""Start the window: logging to a file, the crash dialog for bugs, the store, the main window."""
+"""Start the window: owner-only files, logging to a rotating file, the crash dialog for bugs,
+the store, the main window."""
 
 from __future__ import annotations
 
@@ -9,30 +10,68 @@ import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from scallop_curator import paths
 
+if TYPE_CHECKING:
+    from scallop_curator.ui.main_window import MainWindow
+
 log = logging.getLogger("ui")
+
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUPS = 3
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files (the current one and each new one after a rollover) are
+    created 0600: the log names the user's files and conversations."""
+
+    def _open(self) -> Any:
+        return paths.open_private(self.baseFilename, self.mode, encoding=self.encoding)
 
 
 def setup_logging() -> Path:
+    """Log to ``scallop-curator.log`` in the platform log folder (rotated at 2 MB, 3 kept);
+    calling it again reuses the handler already installed."""
     path = paths.log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
+    for handler in root.handlers:
+        if isinstance(handler, PrivateRotatingFileHandler) and handler.baseFilename == str(path.absolute()):
+            return path
+    paths.app_dir(path.parent)
+    handler = PrivateRotatingFileHandler(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     return path
+
+
+def prepare_process() -> Path:
+    """The first thing at start: every file made from here on is owner-only, the app's folders
+    are (an older version made them 0755), then the log."""
+    paths.make_process_private()
+    for folder in (paths.data_dir(), paths.config_dir(), paths.cache_dir()):
+        try:
+            paths.app_dir(folder)
+        except OSError as error:  # said again, plainly, by whatever needs the folder
+            log.warning("cannot create %s: %s", folder, error)
+    return setup_logging()
 
 
 def install_crash_handler(log_path: Path) -> None:
     """Bugs reach a dialog naming the log file instead of silently killing the window."""
     from PySide6.QtWidgets import QApplication
 
+    from scallop_curator.settings import SettingsError
     from scallop_curator.ui.dialogs import show_crash
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if isinstance(value, SettingsError):  # expected (a full disk): a plain message, wherever it was saved from
+            log.warning("%s", value)
+            if QApplication.instance() is not None:
+                _warn(QApplication.activeWindow(), str(value))
+            return
         details = "".join(traceback.format_exception(kind, value, tb))
         log.error("unhandled exception\n%s", details)
         if QApplication.instance() is not None:
@@ -49,38 +88,63 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def run(files: list[str] | None = None, db: str | None = None) -> int:
+def _warn(parent: Any, text: str) -> None:
+    """A plain-text warning (the text may name user files)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "Scallop Curator", text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
+def open_window(files: list[str] | None = None, db: str | None = None) -> MainWindow | None:
+    """The store, the settings (what went wrong with them is shown once) and the window, shown;
+    None when the store cannot be opened (already said)."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
 
     from scallop_curator.settings import Settings
     from scallop_curator.store import Store, StoreError
-    from scallop_curator.ui.icon import app_icon
     from scallop_curator.ui.main_window import MainWindow
-    from scallop_curator.ui.model_setup import maybe_run_first_time_setup
 
-    log_path = setup_logging()
+    try:
+        store = Store(paths.default_db_path(db))
+    except StoreError as problem:
+        _warn(None, str(problem))  # plain text: the message names the store's path
+        return None
+    settings = Settings.load()
+    window = MainWindow(store, settings)
+    window.show()
+    settle_heap()
+    problems = settings.take_problems()
+    if problems:
+        QTimer.singleShot(0, window, lambda: _warn(window, "\n\n".join(problems)))
+    if files:
+        window.import_files([Path(f) for f in files])
+    return window
+
+
+def run(files: list[str] | None = None, db: str | None = None) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from scallop_curator.ui.icon import app_icon
+    from scallop_curator.ui.model_setup import maybe_run_first_time_setup
+    from scallop_curator.ui.theme import apply_theme, saved_choice
+
+    log_path = prepare_process()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Scallop Curator")
     app.setOrganizationName("Scallop")
     app.setDesktopFileName("scallop-curator")
     app.setWindowIcon(app_icon())
-    from scallop_curator.ui.theme import apply_theme, saved_choice
-
     apply_theme(app, saved_choice())  # before any window exists, so none is drawn twice
     install_crash_handler(log_path)
-    try:
-        store = Store(paths.default_db_path(db))
-    except StoreError as problem:
-        QMessageBox.critical(None, "Scallop Curator", str(problem))
+    window = open_window(files, db)
+    if window is None:
         return 2
-    window = MainWindow(store, Settings.load())
-    window.show()
-    settle_heap()
-    if files:
-        window.import_files([Path(f) for f in files])
     # Once the window is up: ask how to get a model when none is usable and the user never answered.
     QTimer.singleShot(0, window, lambda: maybe_run_first_time_setup(window))
     code = app.exec()
-    store.close()
+    window.store.close()
     return code

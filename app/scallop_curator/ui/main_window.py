@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -580,9 +579,9 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         ShortcutSheet(self, self.actions()).exec()
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Scallop Curator", plain.rich(
-                          "Scallop Curator reviews the memories a local model proposes from your chat history.\n"
-                          f"Store: {self.store.path}\nLog: {paths.log_path()}"))
+        from scallop_curator.ui.about import about_box
+
+        about_box(self, self.store.path).exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._filter_timer.stop()  # a filter typed just before closing must not query a closed store

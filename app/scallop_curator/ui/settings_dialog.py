@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -28,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from scallop_curator.extraction.models_on_disk import resolve_model
 from scallop_curator.extraction.prompt import BUNDLED, PromptError, load_prompt
-from scallop_curator.settings import EngineSettings, Settings
+from scallop_curator import keychain
+from scallop_curator.settings import EngineSettings, Settings, SettingsError
 from scallop_curator.ui.model_setup import (
     ERROR_STYLE,
     WARNING_STYLE,
@@ -83,7 +85,8 @@ class SettingsDialog(QDialog):
     # ------------------------------------------------------------ model
     def _model_box(self) -> QGroupBox:
         box = QGroupBox("Model")
-        row = QHBoxLayout(box)
+        column = QVBoxLayout(box)
+        row = QHBoxLayout()
         self.model_label = QLabel(describe_source(self.draft), objectName="modelSource")
         self.model_label.setWordWrap(True)
         self.model_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -91,7 +94,30 @@ class SettingsDialog(QDialog):
         self.change_button.clicked.connect(self.change_model)
         row.addWidget(self.model_label, 1)
         row.addWidget(self.change_button)
+        column.addLayout(row)
+        # Where the server's API key is kept: the keychain, else this session only, unless the user
+        # accepts plain text in settings.json.
+        self.key_storage = QLabel("", objectName="keyStorage")
+        self.key_storage.setWordWrap(True)
+        self.key_storage.setTextFormat(Qt.TextFormat.PlainText)
+        self.key_in_file = QCheckBox("Store the server key in the settings file (plain text)", objectName="keyInFile")
+        self.key_in_file.setChecked(self.draft.server_api_key_in_file)
+        self.key_in_file.setToolTip("Anyone who can read your settings file can then read the key.")
+        self.key_in_file.toggled.connect(self._update_key_storage)
+        column.addWidget(self.key_storage)
+        column.addWidget(self.key_in_file)
+        self._update_key_storage()
         return box
+
+    def _update_key_storage(self) -> None:
+        if self.key_in_file.isChecked():
+            text = "The server key is stored in the settings file, in plain text."
+        elif keychain.available():
+            text = f"The server key is stored in: {keychain.describe().lower()}."
+        else:
+            text = (f"{keychain.describe()}: the server key is kept for this session only "
+                    "and must be entered again after a restart.")
+        self.key_storage.setText(text)
 
     def change_model(self) -> None:
         dialog = ModelSetupDialog(self, self.draft, save=False)
@@ -99,6 +125,7 @@ class SettingsDialog(QDialog):
             self.message = dialog.message
             self.model_label.setText(describe_source(self.draft))
             self._update_memory()
+            self._update_key_storage()
 
     # ------------------------------------------------------------ engine
     def _engine_box(self) -> QGroupBox:
@@ -237,12 +264,16 @@ class SettingsDialog(QDialog):
             n_ctx=self.context.value(), n_threads=self.threads.value(), n_batch=self.batch.value(),
             n_gpu_layers=self.gpu_layers.value(), seed=self.draft.engine.seed,
         )
+        self.draft.server_api_key_in_file = self.key_in_file.isChecked()
         # Copy back field by field: the window keeps the same Settings object.
         for name in type(self.settings).model_fields:
             setattr(self.settings, name, getattr(self.draft, name))
-        if self.save:
-            self.settings.save()
         self.message = self.message or "Settings saved"
+        if self.save:
+            try:
+                self.settings.save()
+            except SettingsError as problem:  # used for this session, said plainly
+                self.message = str(problem)
         super().accept()
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from scallop_curator.importers import ImportOptions
 from scallop_curator.importers.speakers import SpeakerLog
+from scallop_curator.settings import SettingsError
 from scallop_curator.store import ImportSummary
 from scallop_curator.ui.speaker_dialog import SpeakerDialog
 
@@ -37,7 +38,10 @@ class ImportActions:
         self.importer.start([Path(f) for f in files], options)
         QTimer.singleShot(500, self._show_import_progress)  # only slow work shows progress
         self.settings.last_export = str(Path(files[-1]).resolve().parent)
-        self.settings.save()
+        try:
+            self.settings.save()
+        except SettingsError as problem:  # a full disk: the import goes on, the folder is not remembered
+            self.notify(str(problem), 10000)
 
     def _show_import_progress(self) -> None:
         if self.importer.busy:
