@@ -62,7 +62,9 @@ def test_new_store_creates_schema_in_wal_mode_owner_only(tmp_path: Path) -> None
     tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"conversations", "turns", "runs", "turn_results", "proposals", "journal", "memories", "meta"} <= tables
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    from scallop_curator.store import migrations
+
+    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(migrations.latest())
     raw.close()
     assert path.stat().st_mode & 0o777 == 0o600
 

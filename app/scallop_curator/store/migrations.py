@@ -52,3 +52,6 @@ def migrate(db: sqlite_utils.Database) -> tuple[int, int]:
     if found != target:
         db["meta"].upsert({"key": "schema_version", "value": str(target)}, pk="key")
     return found, target
+
+# Schema steps kept in their own modules register themselves on import.
+from scallop_curator.store import migration_memories  # noqa: E402,F401
