@@ -12,3 +12,4 @@ STATUS_ROLE = Qt.ItemDataRole.UserRole + 7
 TURN_ID_ROLE = Qt.ItemDataRole.UserRole + 8
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 9
 DATE_ROLE = Qt.ItemDataRole.UserRole + 10
+RELATION_ROLE = Qt.ItemDataRole.UserRole + 11  # a pending proposal's relation to kept memories
