@@ -12,8 +12,9 @@ from pathlib import Path
 
 from scallop_curator import __version__, paths
 from scallop_curator.hub.cli import add_model_parser, model_command
+from scallop_curator.memories_cli import add_export_parser, add_memories_parser, export_command, memories_command
 
-SUBCOMMANDS = ("extract", "import", "model")
+SUBCOMMANDS = ("extract", "import", "model", "memories", "export")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -48,6 +49,8 @@ def _headless_parser() -> argparse.ArgumentParser:
     importer.add_argument("files", nargs="+")
     importer.add_argument("--db", help="the memory store")
     add_model_parser(sub)
+    add_memories_parser(sub)
+    add_export_parser(sub)
     return parser
 
 
@@ -60,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             return extract_command(args)
         if args.command == "model":
             return model_command(args)
+        if args.command == "memories":
+            return memories_command(args)
+        if args.command == "export":
+            return export_command(args)
         return import_command(args)
     args = _gui_parser().parse_args(argv)
     from scallop_curator.ui.app import run
