@@ -42,6 +42,7 @@ from scallop_curator.ui.extraction_controller import ExtractionController
 from scallop_curator.ui.import_controller import ImportController
 from scallop_curator.ui.model_setup import describe_source, open_model_setup
 from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
+from scallop_curator.ui.memories_view import install as install_memories_view
 from scallop_curator.ui.operations_runner import OperationsRunner
 from scallop_curator.ui.settings_dialog import open_settings
 from scallop_curator.ui.widgets import FilterEdit, pane
@@ -69,6 +70,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self._build_views()
         self._build_status_bar()
         self._build_actions()
+        install_memories_view(self)  # Ctrl+2: the kept memories; File → Export
         self._connect()
         self._import_new: str | None = None
         self.conversations.reload()
