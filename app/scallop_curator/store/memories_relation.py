@@ -74,21 +74,47 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".")
 
 
-def candidates(db: sqlite_utils.Database, text: str, subject: str, limit: int = 24,
-               exclude_proposal: int | None = None) -> list[KeptMemory]:
-    """Current memories about ``subject`` sharing words with ``text``, best matches first."""
-    terms = sorted(set(words(text)))
-    if not terms:
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _matching(db: sqlite_utils.Database, content_query: str, subject: str, limit: int,
+              exclude_proposal: int | None) -> list[KeptMemory]:
+    subject_terms = _WORD.findall(subject.lower())
+    if not subject_terms:
         return []
-    query = "content : (" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
+    query = f"subject : ({' '.join(_phrase(t) for t in subject_terms)}) AND content : ({content_query})"
     rows = db.execute(
-        """SELECT m.id, m.content, m.subject, m.category FROM memories_fts f JOIN memories m ON m.id = f.rowid
+        """SELECT m.id, m.content, m.subject, m.category FROM memories_fts f CROSS JOIN memories m ON m.id = f.rowid
         WHERE memories_fts MATCH ? AND m.status = 'current' AND m.subject = ? COLLATE NOCASE
         AND (? IS NULL OR m.proposal_id IS NULL OR m.proposal_id != ?)
-        ORDER BY bm25(memories_fts) LIMIT ?""",
+        LIMIT ?""",
         [query, subject, exclude_proposal, exclude_proposal, limit],
     ).fetchall()
     return [KeptMemory(*row) for row in rows]
+
+
+def candidates(db: sqlite_utils.Database, text: str, subject: str, limit: int = 48,
+               exclude_proposal: int | None = None) -> list[KeptMemory]:
+    """Current memories about ``subject`` that could repeat or contradict ``text``.
+
+    Unranked full-text queries stop after ``limit`` rows, so the cost does not grow with the number
+    of memories sharing a common word: first those with every word of ``text``, then those sharing
+    its leading words (its attribute, as in "lives in"), and only when both find nothing, up to 200
+    sharing any word (scored by rapidfuzz afterwards; ranking every match would cost as much as
+    the matches are many)."""
+    terms = sorted(set(words(text)))
+    if not terms:
+        return []
+    found = _matching(db, " AND ".join(_phrase(t) for t in terms), subject, limit, exclude_proposal)
+    lead = _lead_words(text, subject)[:2]
+    if len(lead) == 2:
+        seen = {m.id for m in found}
+        found += [m for m in _matching(db, _phrase(" ".join(lead)), subject, limit, exclude_proposal)
+                  if m.id not in seen]
+    if not found:
+        found = _matching(db, " OR ".join(_phrase(t) for t in terms), subject, 200, exclude_proposal)
+    return found
 
 
 def _lead_words(text: str, subject: str) -> list[str]:
