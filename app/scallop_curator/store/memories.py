@@ -76,8 +76,11 @@ def get(db: sqlite_utils.Database, memory_id: int) -> MemoryRow:
 
 
 def fts_query(text: str) -> str | None:
-    """Search as you type: every word must appear, the last one as a prefix."""
+    """Search as you type: every word must appear, the last one as a prefix. A last word of one
+    letter waits for the next (a one-letter prefix matches most of a large store)."""
     terms = _WORD.findall(text.lower())
+    if terms and len(terms[-1]) < 2 and not text.endswith(" "):
+        terms.pop()
     if not terms:
         return None
     return " ".join('"' + t + '"' + ("*" if i == len(terms) - 1 else "") for i, t in enumerate(terms))
@@ -98,7 +101,7 @@ def _where(search: str = "", statuses: tuple[str, ...] | None = (CURRENT,), subj
     params: list[object] = []
     query = fts_query(search)
     if query:
-        clauses.append("m.id IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?)")
+        clauses.append("memories_fts MATCH ?")
         params.append(query)
     if statuses:
         clauses.append(f"m.status IN ({','.join('?' * len(statuses))})")
@@ -119,15 +122,27 @@ def ids(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] |
         subject: str | None = None, category: str | None = None, conversation_id: str | None = None,
         order: str = "newest", limit: int = -1, offset: int = 0) -> list[int]:
     where, params = _where(search, statuses, subject, category, conversation_id)
-    rows = db.execute(f"SELECT m.id FROM memories m{where} ORDER BY {_ORDERS[order]} LIMIT ? OFFSET ?",
+    source = _source(search)
+    sort = _ORDERS[order]
+    if source != _PLAIN and order in ("newest", "oldest"):
+        sort = "f.rowid DESC" if order == "newest" else "f.rowid ASC"  # FTS5 walks rowids in order and stops early
+    rows = db.execute(f"SELECT m.id FROM {source}{where} ORDER BY {sort} LIMIT ? OFFSET ?",
                       [*params, limit, offset]).fetchall()
     return [row[0] for row in rows]
+
+
+_PLAIN = "memories m"
+
+
+def _source(search: str) -> str:
+    """With a search, the full-text index drives the query (SQLite would otherwise probe it per row)."""
+    return "memories_fts f CROSS JOIN memories m ON m.id = f.rowid" if fts_query(search) else _PLAIN
 
 
 def count(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] | None = (CURRENT,),
           subject: str | None = None, category: str | None = None, conversation_id: str | None = None) -> int:
     where, params = _where(search, statuses, subject, category, conversation_id)
-    return db.execute(f"SELECT COUNT(*) FROM memories m{where}", params).fetchone()[0]
+    return db.execute(f"SELECT COUNT(*) FROM {_source(search)}{where}", params).fetchone()[0]
 
 
 def rows(db: sqlite_utils.Database, memory_ids: list[int]) -> dict[int, MemoryRow]:
