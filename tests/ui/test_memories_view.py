@@ -42,6 +42,19 @@ def test_model_passes_qtmodeltester_and_pages_lazily(qtmodeltester, tmp_path: Pa
     store.close()
 
 
+def test_counting_stops_at_the_cap_and_every_row_still_pages_in(tmp_path: Path) -> None:
+    store = Store(tmp_path / "m.db")
+    _many(store, 450)
+    model = MemoriesModel(store)
+    model.COUNT_CAP = 300
+    model.reload()
+    assert model.total_text == "300+"
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 450 and model.total_text == "450"
+    store.close()
+
+
 def test_inline_edit_forget_restore_and_history(qtmodeltester, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store = Store(tmp_path / "m.db")
     _, _, memory_id = operations.add_memory(store, "Likes figs", "user", "preference")

@@ -140,9 +140,14 @@ def _source(search: str) -> str:
 
 
 def count(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] | None = (CURRENT,),
-          subject: str | None = None, category: str | None = None, conversation_id: str | None = None) -> int:
+          subject: str | None = None, category: str | None = None, conversation_id: str | None = None,
+          cap: int | None = None) -> int:
+    """How many match; with ``cap``, counting stops there (a view says "5,000+" instead of waiting)."""
     where, params = _where(search, statuses, subject, category, conversation_id)
-    return db.execute(f"SELECT COUNT(*) FROM {_source(search)}{where}", params).fetchone()[0]
+    if cap is None:
+        return db.execute(f"SELECT COUNT(*) FROM {_source(search)}{where}", params).fetchone()[0]
+    return db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {_source(search)}{where} LIMIT ?)",
+                      [*params, cap]).fetchone()[0]
 
 
 def rows(db: sqlite_utils.Database, memory_ids: list[int]) -> dict[int, MemoryRow]:

@@ -24,6 +24,7 @@ Runner = Callable[[Callable[[], Changes]], Changes | None]
 
 class MemoriesModel(QAbstractTableModel):
     PAGE = 200
+    COUNT_CAP = 5000  # counting every match of a broad search would stall typing; rows still page on
 
     def __init__(self, store: Store, run: Runner | None = None) -> None:
         super().__init__()
@@ -33,6 +34,7 @@ class MemoriesModel(QAbstractTableModel):
         self._rows: dict[int, MemoryRow] = {}
         self._total = 0
         self._resetting = False
+        self._more = False  # the last page read was full: there may be more rows
         self.query: dict[str, Any] = {"search": "", "statuses": (memories.CURRENT,), "subject": None,
                                       "category": None, "conversation_id": None}
         self.order = "newest"
@@ -45,8 +47,9 @@ class MemoriesModel(QAbstractTableModel):
     def reload(self) -> None:
         self._resetting = True  # no page is fetched while listeners of the reset look at the model
         self.beginResetModel()
-        self._total = memories.count(self._store.db, **self.query)
+        self._total = memories.count(self._store.db, cap=self.COUNT_CAP, **self.query)
         self._ids = memories.ids(self._store.db, order=self.order, limit=self.PAGE, offset=0, **self.query)
+        self._more = len(self._ids) == self.PAGE
         self._rows = memories.rows(self._store.db, self._ids)
         self.endResetModel()
         self._resetting = False
@@ -54,6 +57,12 @@ class MemoriesModel(QAbstractTableModel):
     @property
     def total(self) -> int:
         return self._total
+
+    @property
+    def total_text(self) -> str:
+        """The count for a title: "5,000+" when counting stopped at the cap."""
+        capped = self._total >= self.COUNT_CAP and self._more
+        return f"{self._total:,}+" if capped else f"{self._total:,}"
 
     def on_changes(self, changes: Changes) -> None:
         """Re-read rows an operation touched in place; anything that may move rows re-runs the query."""
@@ -75,19 +84,23 @@ class MemoriesModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ paging
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._resetting and len(self._ids) < self._total
+        return not parent.isValid() and not self._resetting and self._more
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._resetting:
             return
         more = memories.ids(self._store.db, order=self.order, limit=self.PAGE, offset=len(self._ids), **self.query)
+        self._more = len(more) == self.PAGE
         if not more:
             self._total = len(self._ids)
             return
+        self._resetting = True  # listeners of the insertion must not fetch a page inside it
         self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(more) - 1)
         self._ids.extend(more)
+        self._total = max(self._total, len(self._ids))
         self._rows.update(memories.rows(self._store.db, more))
         self.endInsertRows()
+        self._resetting = False
 
     # ------------------------------------------------------------------ Qt model
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

@@ -138,7 +138,7 @@ class MemoriesView(QWidget):
         super().hideEvent(event)
 
     def _update_title(self) -> None:
-        self.title.setText(f"Memories · {self.model.total:,}")
+        self.title.setText(f"Memories · {self.model.total_text}")
 
     def on_changes(self, changes: Changes) -> None:
         if changes.memories or changes.external or changes.imported:
