@@ -124,8 +124,6 @@ def main() -> None:
 
         from PySide6.QtWidgets import QApplication
 
-        from scallop_curator.ui.memories_model import MemoriesModel
-
         app = QApplication.instance() or QApplication([])
         model = MemoriesModel(store)
         model.reload()

@@ -267,3 +267,11 @@ def test_cli_memories_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "Roma" not in out.read_text()
     assert main(["export", "--to", "openwebui", "--db", db]) == 2
     assert "needs --url" in capsys.readouterr().err
+    assert main(["memories", "restore", "2", "--db", db]) == 0
+    lines = tmp_path / "all.jsonl"
+    assert main(["export", "--to", "jsonl", "--out", str(lines), "--db", db]) == 0
+    other = str(tmp_path / "other.db")
+    capsys.readouterr()
+    assert main(["memories", "import", str(lines), "--db", other]) == 0
+    assert "1 memories added, 0 already kept" in capsys.readouterr().out
+    assert main(["memories", "import", str(tmp_path / "missing.jsonl"), "--db", other]) == 2

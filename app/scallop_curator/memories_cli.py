@@ -40,6 +40,9 @@ def add_memories_parser(sub: argparse._SubParsersAction) -> None:
     edit.add_argument("--db", **db)
     edit.add_argument("id", type=int)
     edit.add_argument("text")
+    load = verbs.add_parser("import", help="bring back memories from a JSON Lines export")
+    load.add_argument("--db", **db)
+    load.add_argument("file", type=Path)
     for name, text in (("forget", "forget a memory (restorable; never exported)"),
                        ("restore", "bring back a forgotten or superseded memory"),
                        ("history", "how a memory changed")):
@@ -110,6 +113,15 @@ def memories_command(args: argparse.Namespace) -> int:
         if args.verb == "edit":
             operations.edit_memory(store, args.id, args.text)
             print(f"memory {args.id} edited")
+            return 0
+        if args.verb == "import":
+            from scallop_curator.exporters import ExportError, jsonl
+
+            try:
+                added, kept = jsonl.read(store, args.file)
+            except ExportError as problem:
+                return _fail(str(problem))
+            print(f"{args.file}: {added} memories added, {kept} already kept")
             return 0
         if args.verb == "forget":
             operations.forget_memory(store, args.id)

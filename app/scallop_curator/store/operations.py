@@ -77,6 +77,20 @@ def decide(store: Store, proposal_id: int, status: Status, edited_text: str | No
     return _decided(store, [proposal_id])
 
 
+def pending_matching(store: Store, category: str | None = None, below: float | None = None,
+                     conversation_id: str | None = None, limit: int = -1) -> list[int]:
+    """Pending proposals in a filtered set (e.g. every ``general`` one with confidence below 0.6)."""
+    clauses, params = ["status = 'pending'"], []
+    for column, op, value in (("category", "=", category), ("confidence", "<", below),
+                              ("conversation_id", "=", conversation_id)):
+        if value is not None:
+            clauses.append(f"{column} {op} ?")
+            params.append(value)
+    rows = store.db.execute(f"SELECT id FROM proposals WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
+                            [*params, limit]).fetchall()
+    return [int(row[0]) for row in rows]
+
+
 def decide_many(store: Store, proposal_ids: list[int], status: Status) -> Changes:
     """One decision for many proposals (a filtered set): one transaction, one undo step."""
     decisions = []

@@ -233,5 +233,12 @@ def install(window: QMainWindow) -> MemoriesView:
         quit_action = next((a for a in file_menu.actions() if a.text() == "&Quit"), None)
         file_menu.insertAction(quit_action, export)
     window.addAction(export)
+    if "&Review" in menus:
+        from scallop_curator.ui.memories_bulk import open_bulk_dialog
+
+        bulk = QAction("Decide &many…", window, shortcut=QKeySequence("Ctrl+Shift+D"))
+        bulk.triggered.connect(lambda: open_bulk_dialog(window))
+        menus["&Review"].addAction(bulk)
+        window.addAction(bulk)
     window.show_page = show  # type: ignore[attr-defined]
     return view
