@@ -118,17 +118,29 @@ def _where(search: str = "", statuses: tuple[str, ...] | None = (CURRENT,), subj
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def ids(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] | None = (CURRENT,),
-        subject: str | None = None, category: str | None = None, conversation_id: str | None = None,
-        order: str = "newest", limit: int = -1, offset: int = 0) -> list[int]:
+def _select(columns: str, search: str, statuses: tuple[str, ...] | None, subject: str | None,
+            category: str | None, conversation_id: str | None, order: str) -> tuple[str, list[object]]:
     where, params = _where(search, statuses, subject, category, conversation_id)
     source = _source(search)
     sort = _ORDERS[order]
     if source != _PLAIN and order in ("newest", "oldest"):
         sort = "f.rowid DESC" if order == "newest" else "f.rowid ASC"  # FTS5 walks rowids in order and stops early
-    rows = db.execute(f"SELECT m.id FROM {source}{where} ORDER BY {sort} LIMIT ? OFFSET ?",
-                      [*params, limit, offset]).fetchall()
-    return [row[0] for row in rows]
+    return f"SELECT {columns} FROM {source}{where} ORDER BY {sort} LIMIT ? OFFSET ?", params
+
+
+def ids(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] | None = (CURRENT,),
+        subject: str | None = None, category: str | None = None, conversation_id: str | None = None,
+        order: str = "newest", limit: int = -1, offset: int = 0) -> list[int]:
+    sql, params = _select("m.id", search, statuses, subject, category, conversation_id, order)
+    return [row[0] for row in db.execute(sql, [*params, limit, offset]).fetchall()]
+
+
+def page(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] | None = (CURRENT,),
+         subject: str | None = None, category: str | None = None, conversation_id: str | None = None,
+         order: str = "newest", limit: int = -1, offset: int = 0) -> list[MemoryRow]:
+    """One page of whole rows in one query (a view's page costs one statement)."""
+    sql, params = _select(COLUMNS, search, statuses, subject, category, conversation_id, order)
+    return [MemoryRow(*row) for row in db.execute(sql, [*params, limit, offset]).fetchall()]
 
 
 _PLAIN = "memories m"
@@ -161,9 +173,7 @@ def rows(db: sqlite_utils.Database, memory_ids: list[int]) -> dict[int, MemoryRo
 
 
 def listed(db: sqlite_utils.Database, **query: object) -> list[MemoryRow]:
-    chosen = ids(db, **query)  # type: ignore[arg-type]
-    found = rows(db, chosen)
-    return [found[i] for i in chosen]
+    return page(db, **query)  # type: ignore[arg-type]
 
 
 def history(db: sqlite_utils.Database, memory_id: int) -> list[HistoryRow]:

@@ -24,7 +24,7 @@ Runner = Callable[[Callable[[], Changes]], Changes | None]
 
 class MemoriesModel(QAbstractTableModel):
     PAGE = 200
-    COUNT_CAP = 5000  # counting every match of a broad search would stall typing; rows still page on
+    COUNT_CAP = 1000  # counting every match of a broad search would stall typing; rows still page on
 
     def __init__(self, store: Store, run: Runner | None = None) -> None:
         super().__init__()
@@ -48,9 +48,10 @@ class MemoriesModel(QAbstractTableModel):
         self._resetting = True  # no page is fetched while listeners of the reset look at the model
         self.beginResetModel()
         self._total = memories.count(self._store.db, cap=self.COUNT_CAP, **self.query)
-        self._ids = memories.ids(self._store.db, order=self.order, limit=self.PAGE, offset=0, **self.query)
+        first = memories.page(self._store.db, order=self.order, limit=self.PAGE, offset=0, **self.query)
+        self._ids = [row.id for row in first]
         self._more = len(self._ids) == self.PAGE
-        self._rows = memories.rows(self._store.db, self._ids)
+        self._rows = {row.id: row for row in first}
         self.endResetModel()
         self._resetting = False
 
@@ -60,7 +61,7 @@ class MemoriesModel(QAbstractTableModel):
 
     @property
     def total_text(self) -> str:
-        """The count for a title: "5,000+" when counting stopped at the cap."""
+        """The count for a title: "1,000+" when counting stopped at the cap."""
         capped = self._total >= self.COUNT_CAP and self._more
         return f"{self._total:,}+" if capped else f"{self._total:,}"
 
@@ -89,7 +90,8 @@ class MemoriesModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._resetting:
             return
-        more = memories.ids(self._store.db, order=self.order, limit=self.PAGE, offset=len(self._ids), **self.query)
+        rows = memories.page(self._store.db, order=self.order, limit=self.PAGE, offset=len(self._ids), **self.query)
+        more = [row.id for row in rows]
         self._more = len(more) == self.PAGE
         if not more:
             self._total = len(self._ids)
@@ -98,7 +100,7 @@ class MemoriesModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(more) - 1)
         self._ids.extend(more)
         self._total = max(self._total, len(self._ids))
-        self._rows.update(memories.rows(self._store.db, more))
+        self._rows.update({row.id: row for row in rows})
         self.endInsertRows()
         self._resetting = False
 
