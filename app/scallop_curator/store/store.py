@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -62,9 +63,10 @@ def _friendly(path: Path, error: sqlite3.Error) -> StoreError:
     return StoreError(f"The memory store {path} could not be used: {error}.")
 
 
-#: Conversations merged per transaction during an import: a decision made meanwhile waits at most
-#: one batch for the write lock instead of the whole file.
+#: An import commits after this many conversations or this many seconds, whichever comes first: a
+#: decision made meanwhile waits at most one batch for the write lock instead of the whole file.
 IMPORT_BATCH = 100
+IMPORT_BATCH_SECONDS = 0.05
 
 
 class Store:
@@ -157,10 +159,12 @@ class Store:
         created: list[str] = []  # conversations this import added, and turns it added to others:
         grown: list[str] = []    # taken out again if it is cancelled or fails after a batch committed
         first_turn = (self.db.execute("SELECT MAX(id) FROM turns").fetchone()[0] or 0) + 1
+        position = 0
         try:
-            for start in range(0, max(total, 1), IMPORT_BATCH):
+            while position < total:
+                batch_started, start = time.monotonic(), position
                 with self._immediate():
-                    for position in range(start, min(start + IMPORT_BATCH, total)):
+                    while position < total:
                         conversation = imported.conversations[position]
                         if should_stop is not None and should_stop():
                             raise ImportCancelled()
@@ -171,6 +175,9 @@ class Store:
                         new_conversations += int(is_new)
                         unchanged += int(not is_new and added == 0)
                         (created if is_new else grown if added else []).append(conversation.id)
+                        position += 1
+                        if position - start >= IMPORT_BATCH or time.monotonic() - batch_started > IMPORT_BATCH_SECONDS:
+                            break
         except (ImportCancelled, sqlite3.Error) as error:
             self._take_back(created, grown, first_turn)
             if isinstance(error, sqlite3.Error):
