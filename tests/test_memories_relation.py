@@ -32,6 +32,9 @@ def test_new_and_already_kept(store: Store) -> None:
     assert [(m.id, m.confirmations) for m in memories.listed(store.db)] == [(kept, 1)]
     operations.undo(store)
     assert [(m.id, m.confirmations) for m in memories.listed(store.db)] == [(kept, 0)]
+    keep(store, fact("Has 2 kids"))
+    (three,) = propose(store, [fact("Has 3 kids")])
+    assert kinds(store, [three]) != [RelationKind.ALREADY_KEPT]  # another number is another fact
 
 
 def test_conflict_keeps_both_unless_the_user_replaces(store: Store) -> None:

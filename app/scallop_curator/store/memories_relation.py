@@ -70,6 +70,10 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
+def _numbers(text: str) -> list[str]:
+    return sorted(re.findall(r"\d+", text))
+
+
 def _normal(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".")
 
@@ -159,7 +163,10 @@ def relation(db: sqlite_utils.Database, text: str, subject: str, category: str, 
     found = candidates(db, text, subject, exclude_proposal=exclude_proposal)
     normal = _normal(text)
     for memory in found:
-        if _normal(memory.content) == normal or fuzz.token_sort_ratio(normal, _normal(memory.content)) >= 92:
+        same = _normal(memory.content) == normal or (
+            fuzz.token_sort_ratio(normal, _normal(memory.content)) >= 92
+            and _numbers(normal) == _numbers(memory.content))  # "has 2 kids" is not "has 3 kids"
+        if same:
             return Relation(RelationKind.ALREADY_KEPT, (memory,))
     if action == "forget":
         return NEW
