@@ -12,8 +12,9 @@ from pathlib import Path
 from scallop_curator import __version__, paths
 from scallop_curator.evaluation.cli import add_eval_parser, eval_command
 from scallop_curator.hub.cli import add_model_parser, model_command
+from scallop_curator.memories_cli import add_export_parser, add_memories_parser, export_command, memories_command
 
-SUBCOMMANDS = ("extract", "import", "model", "eval")
+SUBCOMMANDS = ("extract", "import", "model", "eval", "memories", "export")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -49,6 +50,8 @@ def _headless_parser() -> argparse.ArgumentParser:
     add_import_parser(sub)
     add_model_parser(sub)
     add_eval_parser(sub)
+    add_memories_parser(sub)
+    add_export_parser(sub)
     return parser
 
 
@@ -62,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             return extract_command(args)
         if args.command == "model":
             return model_command(args)
+        if args.command == "memories":
+            return memories_command(args)
+        if args.command == "export":
+            return export_command(args)
         if args.command == "eval":
             return eval_command(args)
         from scallop_curator.importers.cli import import_command

@@ -58,3 +58,4 @@ def migrate(db: sqlite_utils.Database) -> tuple[int, int]:
 from scallop_curator.store import migration_locomo_ids  # noqa: E402,F401
 from scallop_curator.store import migration_eval  # noqa: E402,F401
 from scallop_curator.store import migration_window  # noqa: E402,F401
+from scallop_curator.store import migration_memories  # noqa: E402,F401

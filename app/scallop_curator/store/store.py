@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,8 @@ from scallop_curator.domain.conversation import Conversation
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
-from scallop_curator.store import migrations, schema
+from scallop_curator.store import memories, migrations, schema
+from scallop_curator.store.sessions import claim_origin, release_origin
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
     ConversationSummary,
@@ -90,9 +92,20 @@ def _friendly(path: Path, error: sqlite3.Error) -> StoreError:
     return StoreError(f"The memory store {path} could not be used: {error}.")
 
 
+#: An import commits after this many conversations or this many seconds, whichever comes first: a
+#: decision made meanwhile waits at most one batch for the write lock instead of the whole file.
+IMPORT_BATCH = 100
+IMPORT_BATCH_SECONDS = 0.05
+
+
+_KEEP = object()  # a decision that leaves the proposal's field edits as they are
+
+
 class Store:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self.origin = ""
+        self.last_touched: set[int] = set()  # memory ids the latest decision touched (for Changes)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new_file = not self.path.exists()
         try:
@@ -102,9 +115,12 @@ class Store:
             # FULL: a decision shown as done must survive a crash or power cut right after.
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            with self.db.atomic():
+            conn.isolation_level = None  # transactions are begun explicitly, as writers (see _writing)
+            with self._immediate():
                 schema.create(self.db)
                 migrations.migrate(self.db)
+            with self._immediate():
+                self.origin = claim_origin(self.db)
         except migrations.NewerStore as error:
             raise StoreError(f"{self.path} was written by a newer Scallop Curator ({error}); "
                              "update the app to open it.") from error
@@ -123,15 +139,43 @@ class Store:
                     log.warning("could not restrict permissions of %s", candidate)
 
     @contextlib.contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """A transaction that starts as a writer (``BEGIN IMMEDIATE``): it waits for the write lock
+        up to the busy timeout at its start, instead of failing at once when a deferred transaction
+        that has read tries to write while another connection writes. Nested use joins the outer one."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         """One committed transaction; SQLite failures become plain StoreErrors."""
         try:
-            with self.db.atomic():
+            with self._immediate():
                 yield
         except sqlite3.Error as error:
             raise _friendly(self.path, error) from error
 
+    def data_version(self) -> int:
+        """Changes when another connection commits to the store (never for this one's own commits)."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
     def close(self) -> None:
+        if self.origin:
+            try:
+                with self._immediate():
+                    release_origin(self.db, self.origin)
+            except sqlite3.Error:
+                log.warning("could not mark session %s closed", self.origin)
         self.db.conn.close()
 
     # ---------------------------------------------------------------- import
@@ -145,27 +189,68 @@ class Store:
         new_conversations = new_turns = unchanged = 0
         refused: list[tuple[str, str]] = []
         total = len(imported.conversations)
+        created: list[str] = []  # conversations this import added, and turns it added to others:
+        grown: list[str] = []    # taken out again if it is cancelled or fails after a batch committed
+        first_turn = (self.db.execute("SELECT MAX(id) FROM turns").fetchone()[0] or 0) + 1
+        position = 0
         try:
-            with self._writing():
-                for position, conversation in enumerate(imported.conversations):
-                    if should_stop is not None and should_stop():
-                        raise ImportCancelled()
-                    if progress is not None and position % 200 == 0:
-                        progress(position, total)
-                    merged = self._merge_conversation(conversation, source_file, imported.format_name)
-                    if merged is None:
-                        stored = self.db.execute("SELECT title FROM conversations WHERE id = ?",
-                                                 [conversation.id]).fetchone()[0]
-                        refused.append((conversation.title or conversation.id, REFUSED.format(stored=stored)))
-                        continue
-                    added, is_new = merged
-                    new_turns += added
-                    new_conversations += int(is_new)
-                    unchanged += int(not is_new and added == 0)
-        except sqlite3.Error as error:
-            raise _friendly(self.path, error) from error
+            while position < total:
+                batch_started, start = time.monotonic(), position
+                with self._immediate():
+                    while position < total:
+                        conversation = imported.conversations[position]
+                        if should_stop is not None and should_stop():
+                            raise ImportCancelled()
+                        if progress is not None and position % 200 == 0:
+                            progress(position, total)
+                        position += 1
+                        merged = self._merge_conversation(conversation, source_file, imported.format_name)
+                        if merged is None:
+                            stored = self.db.execute("SELECT title FROM conversations WHERE id = ?",
+                                                     [conversation.id]).fetchone()[0]
+                            refused.append((conversation.title or conversation.id, REFUSED.format(stored=stored)))
+                            continue
+                        added, is_new = merged
+                        new_turns += added
+                        new_conversations += int(is_new)
+                        unchanged += int(not is_new and added == 0)
+                        (created if is_new else grown if added else []).append(conversation.id)
+                        if position - start >= IMPORT_BATCH or time.monotonic() - batch_started > IMPORT_BATCH_SECONDS:
+                            break
+        except (ImportCancelled, sqlite3.Error) as error:
+            self._take_back(created, grown, first_turn)
+            if isinstance(error, sqlite3.Error):
+                raise _friendly(self.path, error) from error
+            raise
         return ImportSummary(source_file, imported.format_name, new_conversations, new_turns, unchanged,
                              [*imported.skipped, *refused], list(imported.notes))
+
+    def _take_back(self, created: list[str], grown: list[str], first_turn: int) -> None:
+        """Remove what a cancelled or failed import had committed, so it leaves the store as it was."""
+        if not created and not grown:
+            return
+        try:
+            with self._immediate():
+                for start in range(0, len(created), 500):
+                    chunk = created[start:start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    self.db.execute(f"DELETE FROM turns WHERE conversation_id IN ({marks})", chunk)
+                    self.db.execute(f"DELETE FROM conversations WHERE id IN ({marks})", chunk)
+                for conversation_id in grown:
+                    self.db.execute("DELETE FROM turns WHERE conversation_id = ? AND id >= ? AND id NOT IN "
+                                    "(SELECT turn_id FROM proposals)", [conversation_id, first_turn])
+                    self._renumber_turns(conversation_id)
+        except sqlite3.Error as error:
+            log.warning("could not take back a cancelled import: %s", error)
+
+    def _renumber_turns(self, conversation_id: str) -> None:
+        """Keep ``idx`` a dense 0..n-1 position after turns were taken out."""
+        rows = self.db.execute(
+            "SELECT id, idx FROM turns WHERE conversation_id = ? ORDER BY idx, id", [conversation_id]
+        ).fetchall()
+        for position, (turn_id, idx) in enumerate(rows):
+            if idx != position:
+                self.db.execute("UPDATE turns SET idx = ? WHERE id = ?", [position, turn_id])
 
     def _merge_conversation(self, conversation: Conversation, source_file: str,
                             format_name: str) -> tuple[int, bool] | None:
@@ -451,30 +536,27 @@ class Store:
 
     # ---------------------------------------------------------------- review
     def decide(self, proposal_id: int, status: Status, edited_text: str | None = None,
-               fields: dict[str, object] | None = None) -> StoredProposal:
+               fields: dict[str, object] | None = None, effect: dict | None = None) -> StoredProposal:
         """Record a decision and keep the memories table in step, in one committed transaction.
 
         ``fields`` holds the user's values for any of ``EDITABLE_FIELDS``; only those that differ
-        from the model's are kept, so the model's answer stays intact beside the edit."""
-        try:
-            with self._writing():
-                current = self.proposal(proposal_id)
-                edited_fields = self._field_edits(proposal_id, fields) if fields is not None else current.edited_fields
-                self.db.execute("DELETE FROM journal WHERE undone = 1")  # a new action ends the redo chain
-                self.db["journal"].insert(
-                    {"proposal_id": proposal_id, "status": status.value, "edited_text": edited_text,
-                     "previous_status": current.status.value, "previous_text": current.edited_text,
-                     "edited_fields": edited_fields, "previous_fields": current.edited_fields,
-                     "decided_at": _now(), "undone": 0}
-                )
-                self._apply(proposal_id, status, edited_text, edited_fields)
-        except sqlite3.Error as error:
-            raise _friendly(self.path, error) from error
+        from the model's are kept, so the model's answer stays intact beside the edit. ``effect`` is
+        what accepting does to other kept memories (see ``memories.keep_in_step``)."""
+        with self._writing():
+            edited_fields = self._field_edits(proposal_id, fields) if fields is not None else _KEEP
+            self._journal([(proposal_id, status, edited_text, effect, edited_fields)])
         return self.proposal(proposal_id)
+
+    def decide_many(self, decisions: list[tuple[int, Status, str | None, dict | None]]) -> None:
+        """Several decisions as one transaction and one undo step."""
+        with self._writing():
+            self._journal([(*decision, _KEEP) for decision in decisions])
 
     def _field_edits(self, proposal_id: int, fields: dict[str, object]) -> str | None:
         row = self.db.execute(f"SELECT {', '.join(EDITABLE_FIELDS)} FROM proposals WHERE id = ?",
                               [proposal_id]).fetchone()
+        if row is None:
+            raise KeyError(proposal_id)
         original = dict(zip(EDITABLE_FIELDS, row, strict=True))
         unknown = set(fields) - set(EDITABLE_FIELDS)
         if unknown:
@@ -482,8 +564,31 @@ class Store:
         edits = {name: value for name, value in fields.items() if value != original[name]}
         return json.dumps(edits, sort_keys=True) if edits else None
 
+    def _journal(self, decisions: list[tuple[int, Status, str | None, dict | None, object]]) -> None:
+        self.last_touched = set()
+        # a new action ends this session's redo chain
+        self.db.execute("DELETE FROM journal WHERE undone = 1 AND origin = ?", [self.origin])
+        group: int | None = None
+        for proposal_id, status, edited_text, effect, fields in decisions:
+            current = self.db.execute("SELECT status, edited_text, effect, edited_fields FROM proposals WHERE id = ?",
+                                      [proposal_id]).fetchone()
+            if current is None:
+                raise KeyError(proposal_id)
+            edited_fields = current[3] if fields is _KEEP else fields
+            cursor = self.db.execute(
+                "INSERT INTO journal (proposal_id, status, edited_text, previous_status, previous_text, decided_at, "
+                "undone, origin, grp, effect, previous_effect, edited_fields, previous_fields) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
+                [proposal_id, status.value, edited_text, current[0], current[1], _now(), self.origin, group,
+                 json.dumps(effect) if effect else None, current[2], edited_fields, current[3]],
+            )
+            if group is None:
+                group = int(cursor.lastrowid)
+                self.db.execute("UPDATE journal SET grp = ? WHERE id = ?", [group, group])
+            self._apply(proposal_id, status, edited_text, effect, edited_fields)
+
     def add_manual(self, conversation_id: str, turn_id: int, content: str, subject: str = "user",
-                   category: str = "general") -> StoredProposal:
+                   category: str = "general", effect: dict | None = None) -> StoredProposal:
         """A memory the model missed, typed by the user; it is accepted at once and can be undone."""
         with self._writing():
             table = self.db["proposals"].insert(
@@ -494,63 +599,72 @@ class Store:
                  "created_at": _now(), "decided_at": None}
             )
             proposal_id = int(table.last_pk)
-            self.db.execute("DELETE FROM journal WHERE undone = 1")
-            self.db["journal"].insert(
-                {"proposal_id": proposal_id, "status": Status.ACCEPTED.value, "edited_text": None,
-                 "previous_status": Status.WITHDRAWN.value, "previous_text": None, "decided_at": _now(),
-                 "undone": 0}
-            )
-            self._apply(proposal_id, Status.ACCEPTED, None)
+            self._journal([(proposal_id, Status.ACCEPTED, None, effect)])
         return self.proposal(proposal_id)
 
     def undo(self) -> int | None:
-        """Revert the latest decision still in force; returns the proposal it touched."""
+        """Revert this session's latest step still in force; returns the proposal it touched (the
+        first of a bulk step)."""
+        touched = self.undo_step()
+        return touched[0] if touched else None
+
+    def undo_step(self) -> list[int]:
+        self.last_touched = set()
         with self._writing():
-            row = self.db.execute(
-                "SELECT id, proposal_id, previous_status, previous_text, previous_fields FROM journal "
-                "WHERE undone = 0 ORDER BY id DESC LIMIT 1"
-            ).fetchone()
+            row = self.db.execute("SELECT grp FROM journal WHERE undone = 0 AND origin = ? ORDER BY id DESC LIMIT 1",
+                                  [self.origin]).fetchone()
             if row is None:
-                return None
-            self.db.execute("UPDATE journal SET undone = 1 WHERE id = ?", [row[0]])
-            self._apply(row[1], Status(row[2]), row[3], row[4])
-        return int(row[1])
+                return []
+            rows = self.db.execute(
+                "SELECT id, proposal_id, previous_status, previous_text, previous_effect, previous_fields FROM journal "
+                "WHERE grp = ? AND undone = 0 ORDER BY id DESC", [row[0]]).fetchall()
+            for journal_id, proposal_id, status, text, effect, fields in rows:
+                self.db.execute("UPDATE journal SET undone = 1 WHERE id = ?", [journal_id])
+                self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
+        return [int(r[1]) for r in reversed(rows)]
 
     def redo(self) -> int | None:
+        touched = self.redo_step()
+        return touched[0] if touched else None
+
+    def redo_step(self) -> list[int]:
+        self.last_touched = set()
         with self._writing():
-            row = self.db.execute(
-                "SELECT id, proposal_id, status, edited_text, edited_fields FROM journal WHERE undone = 1 "
-                "ORDER BY id LIMIT 1"
-            ).fetchone()
+            row = self.db.execute("SELECT grp FROM journal WHERE undone = 1 AND origin = ? ORDER BY id LIMIT 1",
+                                  [self.origin]).fetchone()
             if row is None:
-                return None
-            self.db.execute("UPDATE journal SET undone = 0 WHERE id = ?", [row[0]])
-            self._apply(row[1], Status(row[2]), row[3], row[4])
-        return int(row[1])
+                return []
+            rows = self.db.execute(
+                "SELECT id, proposal_id, status, edited_text, effect, edited_fields FROM journal WHERE grp = ? "
+                "AND undone = 1 ORDER BY id", [row[0]]).fetchall()
+            for journal_id, proposal_id, status, text, effect, fields in rows:
+                self.db.execute("UPDATE journal SET undone = 0 WHERE id = ?", [journal_id])
+                self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
+        return [int(r[1]) for r in rows]
 
     def can_undo(self) -> bool:
-        return self.db.execute("SELECT 1 FROM journal WHERE undone = 0 LIMIT 1").fetchone() is not None
+        return self.db.execute("SELECT 1 FROM journal WHERE undone = 0 AND origin = ? LIMIT 1",
+                               [self.origin]).fetchone() is not None
 
     def can_redo(self) -> bool:
-        return self.db.execute("SELECT 1 FROM journal WHERE undone = 1 LIMIT 1").fetchone() is not None
+        return self.db.execute("SELECT 1 FROM journal WHERE undone = 1 AND origin = ? LIMIT 1",
+                               [self.origin]).fetchone() is not None
 
     def _apply(self, proposal_id: int, status: Status, edited_text: str | None,
-               edited_fields: str | None = None) -> None:
+               effect: dict | None = None, edited_fields: str | None = None) -> set[int]:
+        """Set the proposal's decision (text and field edits) and bring kept memories in step;
+        returns the memory ids touched."""
+        touched = memories.reverse_effect(self.db, proposal_id)
         self.db.execute(
-            "UPDATE proposals SET status = ?, edited_text = ?, edited_fields = ?, decided_at = ? WHERE id = ?",
+            "UPDATE proposals SET status = ?, edited_text = ?, edited_fields = ?, decided_at = ?, effect = NULL "
+            "WHERE id = ?",
             [status.value, edited_text, edited_fields, _now(), proposal_id],
         )
-        self.db.execute("DELETE FROM memories WHERE proposal_id = ?", [proposal_id])
-        if status.keeps_memory:
-            proposal = self.proposal(proposal_id)
-            turn = self.db.execute("SELECT id, time FROM turns WHERE id = ?", [proposal.turn_id]).fetchone()
-            self.db["memories"].insert(
-                {"proposal_id": proposal_id, "content": proposal.text, "subject": proposal.subject,
-                 "category": proposal.category, "confidence": proposal.confidence, "action": proposal.action,
-                 "old_value": proposal.old_value, "replaces": proposal.replaces,
-                 "conversation_id": proposal.conversation_id, "source_turn_ids": json.dumps([turn[0]]),
-                 "source_times": json.dumps([turn[1]]), "created_at": _now()}
-            )
+        applied, more = memories.keep_in_step(self.db, proposal_id, status.keeps_memory, effect)
+        if applied:
+            self.db.execute("UPDATE proposals SET effect = ? WHERE id = ?", [json.dumps(applied), proposal_id])
+        self.last_touched |= touched | more
+        return touched | more
 
     # ---------------------------------------------------------------- ui state
     def get_meta(self, key: str, default: str | None = None) -> str | None:

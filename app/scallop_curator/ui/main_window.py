@@ -29,7 +29,8 @@ from scallop_curator.domain.review import Status
 from scallop_curator.extraction.client import WorkerClient
 from scallop_curator.extraction.models_on_disk import describe, resolve_model
 from scallop_curator.settings import Settings
-from scallop_curator.store import Store, StoreError
+from scallop_curator.store import Store, operations
+from scallop_curator.store.changes import Changes
 from scallop_curator.ui import plain, roles
 from scallop_curator.ui.accessible_names import name_widgets
 from scallop_curator.ui.audit_entry import open_audit
@@ -43,6 +44,8 @@ from scallop_curator.ui.extraction_controller import ExtractionController
 from scallop_curator.ui.import_controller import ImportController
 from scallop_curator.ui.model_setup import describe_source, open_model_setup
 from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
+from scallop_curator.ui.memories_view import install as install_memories_view
+from scallop_curator.ui.operations_runner import OperationsRunner
 from scallop_curator.ui.recent_files import RecentFilesMenu
 from scallop_curator.ui.reader import MessageReader
 from scallop_curator.ui.settings_dialog import open_settings
@@ -70,9 +73,12 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self._syncing = False
         self.setWindowTitle(f"Scallop Curator — {store.path.name}")
         self.setAcceptDrops(True)
+        self.ops = OperationsRunner(self, store)  # every store change goes through it; views hear on_changes
+        self.ops.add_view(self.on_changes)
         self._build_views()
         self._build_status_bar()
         self._build_actions()
+        install_memories_view(self)  # Ctrl+2: the kept memories; File → Export
         self._connect()
         self._import_new: str | None = None
         if self.store.interrupt_stale_runs():
@@ -213,6 +219,9 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
 
         review = menu.addMenu("&Review")
         self.accept_action = self._action(review, "&Accept", "A", self.accept_current, "Accept and go to the next pending")
+        self._action(review, "Accept, &replacing what it conflicts with", "Shift+A",
+                     lambda: self._decide(Status.ACCEPTED, choice=operations.REPLACE),
+                     "Accept; the kept memory it conflicts with becomes superseded")
         self.reject_action = self._action(review, "Re&ject", "X", self.reject_current, "Reject and go to the next pending")
         self.edit_action = self._action(review, "&Edit…", ["E", "Return"], self.edit_current,
                                         "Edit the fact: text, subject, category, confidence, kind")
@@ -449,17 +458,15 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
 
     # ------------------------------------------------------------------ review
     def _decide(self, status: Status, edited_text: str | None = None, advance: bool = True,
-                fields: dict[str, object] | None = None) -> None:
+                choice: str | None = None, fields: dict[str, object] | None = None) -> None:
         row = self.current_proposal_row()
         if row < 0:
             return
         proposal = self.proposals.proposal(row)
-        try:
-            self.store.decide(proposal.id, status, edited_text, fields)  # committed before the UI moves on
-        except StoreError as error:
-            plain.warning(self, "Decision not saved", str(error))
+        # committed before the UI moves on; views refresh in on_changes
+        if self.ops.run(lambda: operations.decide(self.store, proposal.id, status, edited_text, choice, fields),
+                        "Decision not saved") is None:
             return
-        self._refresh_after_change()
         if advance:
             following = self.proposals.next_pending(row)
             if following >= 0:
@@ -505,16 +512,29 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         if not dialog.exec():
             return
         values = dialog.values()
-        proposal = self.store.add_manual(turn.conversation_id, turn.id, values.content, values.subject,
-                                         values.category)
-        self._refresh_after_change()
-        self.select_proposal(proposal.id)
+        changes = self.ops.run(lambda: operations.add_by_hand(
+            self.store, turn.conversation_id, turn.id, values.content, values.subject, values.category),
+            "Memory not added")
+        if changes is not None and changes.focus is not None:
+            self.select_proposal(changes.focus)
 
     def undo(self) -> None:
-        self._jump_to(self.store.undo())
+        changes = self.ops.run(lambda: operations.undo(self.store), "Nothing undone")
+        self._jump_to(changes.focus if changes else None)
 
     def redo(self) -> None:
-        self._jump_to(self.store.redo())
+        changes = self.ops.run(lambda: operations.redo(self.store), "Nothing redone")
+        self._jump_to(changes.focus if changes else None)
+
+    def on_changes(self, changes: Changes) -> None:
+        """Views refresh from what an operation (this window's, or another connection's) changed."""
+        if changes.external or changes.imported:
+            model = self.conversations
+            if self.store.conversation_count(model.text, model.since) != model.total:
+                self._apply_query()
+            else:
+                model.refresh_counts()
+        self._refresh_after_change()
 
     def _jump_to(self, proposal_id: int | None) -> None:
         if proposal_id is None:

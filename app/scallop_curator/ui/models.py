@@ -15,6 +15,8 @@ from scallop_curator.store import (
     StoredTurn,
     StoredTurnResult,
 )
+from scallop_curator.store import operations
+from scallop_curator.store.memories_relation import Relation, RelationKind
 from scallop_curator.store.store import normalise
 from scallop_curator.ui import plain, roles
 
@@ -256,6 +258,7 @@ class ProposalsModel(QAbstractListModel):
         self._store = store
         self._rows: list[StoredProposal] = []
         self._saved: dict[tuple[str, str], int] = {}
+        self._relations: dict[int, Relation] = {}  # pending proposal -> its relation to kept memories
         self.conversation_id: str | None = None
 
     def load(self, conversation_id: str | None) -> None:
@@ -263,6 +266,7 @@ class ProposalsModel(QAbstractListModel):
         self.conversation_id = conversation_id
         self._rows = self._store.proposals(conversation_id) if conversation_id else []
         self._saved = self._store.saved_facts()
+        self._relations = {}
         self.endResetModel()
 
     def already_saved(self, proposal: StoredProposal) -> bool:
@@ -278,6 +282,7 @@ class ProposalsModel(QAbstractListModel):
         if [p.id for p in fresh] == [p.id for p in self._rows]:
             self._rows = fresh
             self._saved = self._store.saved_facts()
+            self._relations = {}
             if self._rows:
                 self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
         else:
@@ -303,10 +308,22 @@ class ProposalsModel(QAbstractListModel):
                 return row
         return -1
 
+    def relation(self, proposal: StoredProposal) -> Relation | None:
+        """How a pending proposal relates to the kept memories (read once per refresh)."""
+        if proposal.status is not Status.PENDING:
+            return None
+        if proposal.id not in self._relations:
+            self._relations[proposal.id] = operations.relation_of(self._store, proposal)
+        return self._relations[proposal.id]
+
     def detail(self, proposal: StoredProposal) -> str:
         parts = [proposal.subject, proposal.category, f"{proposal.confidence:.2f}"]
-        if proposal.status is Status.PENDING and self.already_saved(proposal):
+        found = self.relation(proposal)
+        if proposal.status is Status.PENDING and (self.already_saved(proposal)
+                                                  or (found and found.kind is RelationKind.ALREADY_KEPT)):
             parts.insert(0, "already saved")
+        elif found is not None and found.kind is not RelationKind.NEW:
+            parts.insert(0, found.label())
         if proposal.action != "fact":
             parts.append(proposal.action.replace("_", " "))
         if given(proposal.old_value):
@@ -335,8 +352,13 @@ class ProposalsModel(QAbstractListModel):
             return _STATUS_LABEL.get(proposal.status, proposal.status.value)
         if role == roles.DETAIL_ROLE:
             return self.detail(proposal)
+        if role == roles.RELATION_ROLE:
+            found = self.relation(proposal)
+            return found.kind.value if found else None
         if role == _TOOLTIP:
             source = "added by hand" if proposal.manual else f"{proposal.model} · prompt {proposal.prompt_version}"
             original = f"\nmodel wrote: {proposal.content}" if proposal.edited_text is not None else ""
-            return plain.tooltip(f"{proposal.text}\n{self.detail(proposal)}\nturn {proposal.turn_index + 1} · {source}{original}")
+            found = self.relation(proposal)
+            related = "".join(f"\n{found.kind.value}: {m.content}" for m in found.memories) if found else ""
+            return plain.tooltip(f"{proposal.text}\n{self.detail(proposal)}\nturn {proposal.turn_index + 1} · {source}{original}{related}")
         return None

@@ -14,3 +14,4 @@ DETAIL_ROLE = Qt.ItemDataRole.UserRole + 9
 DATE_ROLE = Qt.ItemDataRole.UserRole + 10
 UNEXTRACTED_ROLE = Qt.ItemDataRole.UserRole + 11  # user turns with no result yet
 SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 12  # the grey second line of a conversation
+RELATION_ROLE = Qt.ItemDataRole.UserRole + 13  # a pending proposal's relation to kept memories

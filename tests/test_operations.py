@@ -1,0 +1,238 @@
+"""Operations on real store files: each returns what it changed; writers wait for each other instead
+of failing; imports commit in batches; undo is per session; expected failures are plain StoreErrors."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from scallop_curator.domain.facts import Fact
+from scallop_curator.domain.results import RunInfo, TurnResult
+from scallop_curator.domain.review import Status
+from scallop_curator.importers import load_export
+from scallop_curator.store import Store, StoreError, memories, operations
+from scallop_curator.store import store as store_module
+from scallop_curator.store.changes import Changes
+
+INFO = RunInfo(model="m.gguf", model_hash="h", prompt_version="extract-v1")
+
+
+def fact(content: str, subject: str = "user", category: str = "personal", **extra: object) -> Fact:
+    return Fact.model_validate({"content": content, "subject": subject, "category": category, "confidence": 0.9,
+                                **extra})
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, sample_export: Path) -> Path:
+    path = tmp_path / "memories.db"
+    s = Store(path)
+    s.import_file(load_export(sample_export), str(sample_export))
+    s.close()
+    return path
+
+
+@pytest.fixture
+def store(db_path: Path):
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
+def user_turns(store: Store) -> list[tuple[str, int, int]]:
+    found = []
+    for summary in store.conversations():
+        found += [(summary.id, t.index, t.id) for t in store.turns(summary.id) if t.role == "user"]
+    return found
+
+
+def propose(store: Store, facts: list[Fact], turn: int = 0) -> list[int]:
+    conversation_id, index, _ = user_turns(store)[turn]
+    run = store.start_run(INFO)
+    return store.record_result(run, INFO, TurnResult(conversation_id=conversation_id, turn_index=index,
+                                                     parse_ok=True, facts=facts, raw_output="{}"))
+
+
+def test_decide_returns_what_it_changed(store: Store) -> None:
+    ids = propose(store, [fact("Lives in Paris")])
+    proposal = store.proposal(ids[0])
+    changes = operations.decide(store, ids[0], Status.ACCEPTED)
+    kept = memories.listed(store.db)
+    assert [m.content for m in kept] == ["Lives in Paris"]
+    assert changes.proposals == {ids[0]} and changes.conversations == {proposal.conversation_id}
+    assert changes.turns == {proposal.turn_id} and changes.memories == {kept[0].id} and changes.journal
+    undone = operations.undo(store)
+    assert undone.focus == ids[0] and undone.memories == {kept[0].id}
+    assert memories.listed(store.db) == []
+    redone = operations.redo(store)
+    assert redone.focus == ids[0] and [m.content for m in memories.listed(store.db)] == ["Lives in Paris"]
+
+
+def test_changes_merge_and_emptiness() -> None:
+    assert Changes().empty
+    merged = Changes(proposals=frozenset([1]), focus=1) | Changes(memories=frozenset([2]), journal=True)
+    assert merged.proposals == {1} and merged.memories == {2} and merged.journal and merged.focus == 1
+    with pytest.raises(AttributeError):
+        merged.focus = 3  # type: ignore[misc]
+
+
+def test_writes_begin_as_writers(store: Store) -> None:
+    """A deferred BEGIN that reads first cannot wait for the lock when it later writes; ours starts
+    with BEGIN IMMEDIATE, so it takes the write lock up front."""
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    ids = propose(store, [fact("Has a cat")])
+    operations.decide(store, ids[0], Status.ACCEPTED)
+    store.db.conn.set_trace_callback(None)
+    begins = [s for s in statements if s.upper().startswith("BEGIN")]
+    assert begins and all(s.upper() == "BEGIN IMMEDIATE" for s in begins)
+
+
+def test_a_decision_waits_for_another_writer_instead_of_failing(db_path: Path) -> None:
+    window = Store(db_path)
+    ids = propose(window, [fact("Plays the cello")])
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE conversations SET title = title")
+    released = threading.Event()
+
+    def release() -> None:
+        time.sleep(0.5)
+        other.execute("COMMIT")
+        released.set()
+
+    threading.Thread(target=release).start()
+    operations.decide(window, ids[0], Status.ACCEPTED)  # waits for the other writer's commit
+    assert released.is_set()
+    assert [m.content for m in memories.listed(window.db)] == ["Plays the cello"]
+    other.close()
+    window.close()
+
+
+def test_locked_store_is_one_plain_error_for_undo_redo_and_add_by_hand(db_path: Path) -> None:
+    window = Store(db_path)
+    ids = propose(window, [fact("Speaks Welsh")])
+    operations.decide(window, ids[0], Status.ACCEPTED)
+    conversation_id, _, turn_id = user_turns(window)[0]
+    window.db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        for attempt in (lambda: operations.undo(window), lambda: operations.redo(window),
+                        lambda: operations.add_by_hand(window, conversation_id, turn_id, "Owns a boat"),
+                        lambda: operations.decide(window, ids[0], Status.REJECTED),
+                        lambda: operations.forget_memory(window, memories.listed(window.db)[0].id)):
+            with pytest.raises(StoreError, match="busy"):
+                attempt()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert [m.content for m in memories.listed(window.db)] == ["Speaks Welsh"]
+    window.close()
+
+
+def test_read_only_store_is_a_plain_error(db_path: Path) -> None:
+    window = Store(db_path)
+    ids = propose(window, [fact("Likes rain")])
+    window.close()
+    ro = Store(db_path)
+    ro.db.execute("PRAGMA query_only = ON")
+    with pytest.raises(StoreError):
+        operations.decide(ro, ids[0], Status.ACCEPTED)
+    ro.db.execute("PRAGMA query_only = OFF")
+    ro.close()
+
+
+def test_import_commits_in_batches_and_a_cancel_takes_it_back(tmp_path: Path, sample_export: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "IMPORT_BATCH", 1)
+    imported = load_export(sample_export)
+    assert len(imported.conversations) >= 2
+    s = Store(tmp_path / "batched.db")
+    statements: list[str] = []
+    s.db.conn.set_trace_callback(statements.append)
+    summary, changes = operations.import_file(s, imported, str(sample_export))
+    s.db.conn.set_trace_callback(None)
+    assert changes.imported and changes.conversations == {c.id for c in imported.conversations}
+    assert summary.new_conversations == len(imported.conversations)
+    assert sum(st == "COMMIT" for st in statements) >= len(imported.conversations)
+    s.close()
+
+    fresh = Store(tmp_path / "cancelled.db")
+    calls = iter(range(1000))
+    with pytest.raises(store_module.ImportCancelled):
+        fresh.import_file(imported, str(sample_export), should_stop=lambda: next(calls) >= 1)
+    assert fresh.conversation_count() == 0
+    assert fresh.db.execute("SELECT COUNT(*) FROM turns").fetchone()[0] == 0
+    fresh.close()
+
+
+def test_undo_undoes_only_this_sessions_decisions(db_path: Path) -> None:
+    first, second = Store(db_path), Store(db_path)
+    assert first.origin != second.origin
+    a, b = propose(first, [fact("Drinks tea"), fact("Runs marathons")])
+    operations.decide(first, a, Status.ACCEPTED)
+    operations.decide(second, b, Status.REJECTED)
+    assert operations.undo(first).focus == a
+    assert second.proposal(b).status is Status.REJECTED  # the other window's decision stands
+    assert not first.can_undo() and second.can_undo()
+    assert operations.undo(second).focus == b
+    first.close()
+    second.close()
+
+
+def test_a_restarted_window_adopts_its_closed_session(db_path: Path) -> None:
+    s = Store(db_path)
+    (a,) = propose(s, [fact("Collects stamps")])
+    operations.decide(s, a, Status.ACCEPTED)
+    origin = s.origin
+    s.close()
+    again = Store(db_path)
+    assert again.origin == origin and again.can_undo()
+    again.close()
+
+
+def test_data_version_moves_only_for_other_connections(db_path: Path) -> None:
+    first, second = Store(db_path), Store(db_path)
+    (a,) = propose(first, [fact("Knits")])
+    mine = first.data_version()
+    operations.decide(first, a, Status.ACCEPTED)
+    assert first.data_version() == mine
+    theirs = second.data_version()
+    operations.undo(first)
+    assert second.data_version() != theirs
+    first.close()
+    second.close()
+
+
+def test_bulk_decision_is_one_undo_step(store: Store) -> None:
+    ids = propose(store, [fact("Likes jazz", category="general"), fact("Likes opera", category="general"),
+                          fact("Owns a kayak", category="general")])
+    changes = operations.decide_many(store, ids, Status.REJECTED)
+    assert changes.proposals == set(ids)
+    assert {store.proposal(i).status for i in ids} == {Status.REJECTED}
+    undone = operations.undo(store)
+    assert undone.proposals == set(ids)
+    assert {store.proposal(i).status for i in ids} == {Status.PENDING}
+    operations.redo(store)
+    assert {store.proposal(i).status for i in ids} == {Status.REJECTED}
+
+
+def test_memory_operations_keep_history_and_report_unknown_ids(store: Store) -> None:
+    (a,) = propose(store, [fact("Works at the library")])
+    operations.decide(store, a, Status.ACCEPTED)
+    memory = memories.listed(store.db)[0]
+    assert operations.edit_memory(store, memory.id, "Works at the city library").memories == {memory.id}
+    operations.forget_memory(store, memory.id)
+    assert memories.listed(store.db) == []
+    assert memories.listed(store.db, statuses=("forgotten",))[0].valid_until
+    operations.restore_memory(store, memory.id)
+    steps = memories.history(store.db, memory.id)
+    assert [(h.old_text, h.new_text) for h in steps][:2] == [(None, "Works at the library"),
+                                                              ("Works at the library", "Works at the city library")]
+    assert [h.new_status for h in steps][-2:] == ["forgotten", "current"]
+    with pytest.raises(StoreError, match="no memory 999"):
+        operations.forget_memory(store, 999)

@@ -1,0 +1,135 @@
+"""The memories view and its lazy model on a real store; File → Export's dialog writing a real file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from scallop_curator.domain.review import Status
+from scallop_curator.store import Store, memories, operations
+from scallop_curator.ui import roles
+from scallop_curator.ui.export_dialog import ExportDialog
+from scallop_curator.ui.memories_model import MemoriesModel
+from tests.ui.test_memories_window import open_window, prepared  # noqa: F401  (fixtures)
+
+
+def _many(store: Store, count: int) -> None:
+    with store._writing():
+        for i in range(count):
+            memories.add(store.db, f"Fact number {i} about gardening" if i % 2 else f"Fact number {i} about boats",
+                         "user" if i % 3 else "Anna", "general" if i % 5 else "work")
+
+
+def test_model_passes_qtmodeltester_and_pages_lazily(qtmodeltester, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "m.db")
+    _many(store, 450)
+    model = MemoriesModel(store)
+    model.reload()
+    assert model.total == 450 and model.rowCount() == MemoriesModel.PAGE
+    qtmodeltester.check(model, force_py=True)
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 450
+    model.set_query(search="garden")
+    assert model.total == 225 and all("gardening" in model.memory(r).content for r in range(model.rowCount()))
+    model.set_query(search="", subject="anna", category="work")
+    assert model.total == memories.count(store.db, subject="Anna", category="work") > 0
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    texts = [model.memory(r).content for r in range(model.rowCount())]
+    assert texts == sorted(texts, key=str.lower)
+    qtmodeltester.check(model, force_py=True)
+    store.close()
+
+
+def test_counting_stops_at_the_cap_and_every_row_still_pages_in(tmp_path: Path) -> None:
+    store = Store(tmp_path / "m.db")
+    _many(store, 450)
+    model = MemoriesModel(store)
+    model.COUNT_CAP = 300
+    model.reload()
+    assert model.total_text == "300+"
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 450 and model.total_text == "450"
+    store.close()
+
+
+def test_inline_edit_forget_restore_and_history(qtmodeltester, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "m.db")
+    _, _, memory_id = operations.add_memory(store, "Likes figs", "user", "preference")
+    model = MemoriesModel(store)
+    model.reload()
+    index = model.index(0, 0)
+    assert index.flags() & Qt.ItemFlag.ItemIsEditable and not model.index(0, 1).flags() & Qt.ItemFlag.ItemIsEditable
+    assert model.setData(index, "Likes fresh figs")
+    assert model.index(0, 0).data() == "Likes fresh figs"
+    assert not model.setData(index, "   ")  # an empty memory is not an edit
+    model.on_changes(operations.forget_memory(store, memory_id))
+    assert model.rowCount() == 0  # it left the current set
+    model.set_query(statuses=("forgotten",))
+    assert model.index(0, 3).data() == "forgotten" and model.index(0, 0).data(roles.ID_ROLE) == memory_id
+    history = memories.history(store.db, memory_id)
+    assert [(h.old_text, h.new_text) for h in history][1] == ("Likes figs", "Likes fresh figs")
+    qtmodeltester.check(model, force_py=True)
+    store.close()
+
+
+def test_memories_page_in_the_window(open_window, prepared, qtbot) -> None:  # type: ignore[no-untyped-def]
+    path, conversation_id, (paris, berlin, bike) = prepared
+    window = open_window(path)
+    window.select_conversation(conversation_id)
+    window.select_proposal(paris)
+    window.accept_current()
+    window.show_page(1)
+    view = window.memories_view
+    assert window.pages.currentWidget() is view
+    assert not window.accept_action.isEnabled()  # typing in the memories view never decides
+    assert view.model.rowCount() == 1 and view.model.index(0, 0).data() == "Lives in Paris"
+    assert "kept: Lives in Paris" in view.history.toPlainText()
+    # a decision in review shows up here through on_changes
+    window.show_page(0)
+    assert window.accept_action.isEnabled()
+    window.select_proposal(bike)
+    window.accept_current()
+    assert view.model.total == 2
+    # search as you type
+    view.search.setText("bik")
+    qtbot.waitUntil(lambda: view.model.total == 1)
+    assert view.model.index(0, 0).data() == "Has a bike"
+    # forget, then the source turn is one step away
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    view.forget_current()
+    assert view.model.total == 0 and memories.listed(window.store.db, search="bike") == []
+    view.search.clear()
+    view.status.setCurrentIndex(view.status.findText("Forgotten"))
+    assert view.model.total == 1
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    view.restore_current()
+    assert memories.listed(window.store.db, search="bike")[0].status == "current"
+    view.status.setCurrentIndex(view.status.findText("All"))
+    row = next(r for r in range(view.model.rowCount()) if view.model.memory(r).content == "Lives in Paris")
+    view.table.setCurrentIndex(view.model.index(row, 0))
+    view.show_source()
+    assert window.pages.currentIndex() == 0
+    turn = window.turns.turn(window.turn_view.currentIndex().row())
+    assert turn.id == window.store.proposal(paris).turn_id
+    assert window.store.proposal(berlin).status is Status.PENDING
+
+
+def test_export_dialog_previews_plain_text_and_writes_the_file(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "m.db")
+    operations.add_memory(store, "Reads <b>poetry</b>", "user", "preference")
+    dialog = ExportDialog(None, store)
+    qtbot.addWidget(dialog)
+    assert dialog.preview.toPlainText().startswith("About me:")
+    assert "<b>poetry</b>" in dialog.preview.toPlainText()  # shown literally
+    dialog.target.setCurrentIndex(dialog.target.findData("markdown"))
+    out = tmp_path / "out.md"
+    dialog.path.setText(str(out))
+    assert dialog.run_export()
+    assert "Reads \\<b\\>poetry\\</b\\>" in out.read_text()
+    dialog.target.setCurrentIndex(dialog.target.findData("scallopbot"))
+    dialog.path.setText(str(tmp_path / "missing.db"))
+    assert not dialog.run_export() and "does not exist" in dialog.result.text()
+    store.close()
