@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from scallop_curator.domain.review import Status
-from scallop_curator.store import Store, memories, operations
+from scallop_curator.store import Store, memories, migrations, operations
 from scallop_curator.store.memories_relation import RelationKind
 from tests.test_operations import db_path, fact, propose, store  # noqa: F401  (fixtures)
 
@@ -132,5 +132,5 @@ def test_migration_keeps_a_version_1_store(tmp_path: Path) -> None:
     db.conn.close()
     s = Store(path)
     assert [(m.content, m.status) for m in memories.listed(s.db, search="figs")] == [("Likes figs", "current")]
-    assert s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert s.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(migrations.latest())
     s.close()

@@ -97,3 +97,24 @@ def test_clear_empties_the_list(qtbot, open_window, sample_export: Path) -> None
     assert _files(window) == []
     assert recent_files.load() == []
     assert json.loads(recent_files.recent_path().read_text())["files"] == []
+
+
+def test_a_full_disk_keeps_the_old_list_and_says_nothing_alarming(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import errno
+
+    from scallop_curator.ui import recent_files
+
+    first = tmp_path / "a.json"
+    first.write_text("[]", encoding="utf-8")
+    recent_files.add(first)
+    before = recent_files.recent_path().read_bytes()
+
+    def no_space(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recent_files.os, "fsync", no_space)
+    second = tmp_path / "b.json"
+    second.write_text("[]", encoding="utf-8")
+    recent_files.add(second)  # does not raise
+    assert recent_files.recent_path().read_bytes() == before
+    assert [p.name for p in recent_files.recent_path().parent.iterdir() if p.name.startswith(".recent-")] == []

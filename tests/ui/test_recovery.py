@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 
 def test_worker_killed_mid_run_then_recovers(qtbot, open_window, sample_export: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     messages: list[str] = []
-    monkeypatch.setattr("scallop_curator.ui.main_window.QMessageBox.warning",
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning",
                         lambda _parent, _title, text: messages.append(text))
     monkeypatch.setenv("FAKE_ENGINE_DELAY", "0.5")  # read by the fake engine in the spawned worker
     window = open_window()
@@ -99,7 +99,7 @@ def test_decision_survives_app_killed_right_after_it_is_shown(tmp_path: Path, sa
 @pytest.mark.parametrize("name", ["notes.txt"])
 def test_missing_file_message_names_it(qtbot, open_window, tmp_path: Path, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
     shown: list[str] = []
-    monkeypatch.setattr("scallop_curator.ui.main_window.QMessageBox.warning",
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning",
                         lambda _parent, _title, text: shown.append(text))
     window = open_window()
     _import(qtbot, window, tmp_path / name)

@@ -141,7 +141,7 @@ def test_add_memory_by_hand_and_next_pending(qtbot, open_window, sample_export: 
 
 def test_bad_file_is_refused_with_a_message(qtbot, open_window, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     shown: list[str] = []
-    monkeypatch.setattr("scallop_curator.ui.main_window.QMessageBox.warning",
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning",
                         lambda _parent, _title, text: shown.append(text))
     bad = tmp_path / "broken.json"
     bad.write_text('[{"mapping": {"a": ', encoding="utf-8")

@@ -95,7 +95,7 @@ def test_a_model_too_big_for_free_memory_is_announced_before_loading(qtbot, open
         return QMessageBox.StandardButton.No
 
     monkeypatch.setattr("scallop_curator.hub.memory_estimate.available_memory", lambda: 50 * 1024 * 1024)
-    monkeypatch.setattr("scallop_curator.ui.main_window.QMessageBox.question", refuse)
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question", refuse)
     window = open_window()
     import_and_wait(qtbot, window, sample_export)
     window.extract_current()

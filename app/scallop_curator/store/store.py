@@ -599,7 +599,7 @@ class Store:
                  "created_at": _now(), "decided_at": None}
             )
             proposal_id = int(table.last_pk)
-            self._journal([(proposal_id, Status.ACCEPTED, None, effect)])
+            self._journal([(proposal_id, Status.ACCEPTED, None, effect, _KEEP)])
         return self.proposal(proposal_id)
 
     def undo(self) -> int | None:

@@ -73,6 +73,11 @@ class MemoriesView(QWidget):
         self.table.verticalHeader().hide()
         self.history = QPlainTextEdit(readOnly=True, objectName="memoryHistory")  # plain text only
         self.history.setPlaceholderText("The history of the selected memory")
+        for widget, name in ((self.search, "Search memories"), (self.status, "Memory status filter"),
+                             (self.category, "Memory category filter"), (self.subject, "Memory subject filter"),
+                             (self.table, "Kept memories"), (self.table.horizontalHeader(), "Memory columns"),
+                             (self.table.verticalHeader(), "Memory rows"), (self.history, "Memory history")):
+            widget.setAccessibleName(name)
 
         self.forget_button = QPushButton("Forget (Del)")
         self.restore_button = QPushButton("Restore")
@@ -236,7 +241,7 @@ def install(window: QMainWindow) -> MemoriesView:
     if "&Review" in menus:
         from scallop_curator.ui.memories_bulk import open_bulk_dialog
 
-        bulk = QAction("Decide &many…", window, shortcut=QKeySequence("Ctrl+Shift+D"))
+        bulk = QAction("&Decide many…", window, shortcut=QKeySequence("Ctrl+Shift+D"))
         bulk.triggered.connect(lambda: open_bulk_dialog(window))
         menus["&Review"].addAction(bulk)
         window.addAction(bulk)

@@ -50,7 +50,16 @@ def load() -> list[Path]:
 
 
 def save(files: list[Path]) -> None:
-    """Write the whole list to a temporary file beside it, then rename: never half a file."""
+    """Write the whole list to a temporary file beside it, then rename: never half a file. A
+    failed write (a full disk) keeps the old list and is only logged: the list is a convenience,
+    never a reason to interrupt what the user is doing."""
+    try:
+        _write(files)
+    except OSError as error:
+        log.warning("could not save the recent files list: %s", error)
+
+
+def _write(files: list[Path]) -> None:
     path = recent_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"version": VERSION, "files": [str(f) for f in files[:LIMIT]]}, indent=1)
