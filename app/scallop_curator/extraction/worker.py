@@ -8,6 +8,7 @@ Messages in: ``load`` (model path, prompt path, engine settings), ``extract`` (c
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
@@ -18,6 +19,7 @@ log = logging.getLogger("engine")
 def serve(conn: Connection, cancel: Any, engine_factory: str | None = None) -> None:
     """Entry point of the spawned process. ``engine_factory`` ("module:function") lets UI tests
     plug in a deterministic engine through the same process machinery."""
+    _lower_priority()
     engine = None
     while True:
         try:
@@ -39,6 +41,15 @@ def serve(conn: Connection, cancel: Any, engine_factory: str | None = None) -> N
                 conn.send({"kind": "error", "message": "No model is loaded."})
                 continue
             _run_extract(conn, cancel, engine, message["cases"])
+
+
+def _lower_priority() -> None:
+    """Inference yields the CPU to the window: llama.cpp's threads (created later, inheriting
+    this) would otherwise take every core from the UI thread while a turn is evaluated."""
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):  # no nice() on Windows; a refusal costs only fluidity
+        pass
 
 
 def _make_engine(message: dict[str, Any], engine_factory: str | None) -> Any:

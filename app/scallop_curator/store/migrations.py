@@ -52,3 +52,7 @@ def migrate(db: sqlite_utils.Database) -> tuple[int, int]:
     if found != target:
         db["meta"].upsert({"key": "schema_version", "value": str(target)}, pk="key")
     return found, target
+
+
+# Steps live in their own modules; importing them registers them.
+from scallop_curator.store import migration_prompt_profile  # noqa: E402,F401
