@@ -51,6 +51,8 @@ def engines():
     prompt = load_prompt("scallopbot")
     reuse = LocalEngine(TINY_QWEN35, prompt, settings(), reuse_prefix=True, persist_prefix=False)
     full = LocalEngine(TINY_QWEN35, prompt, settings(), reuse_prefix=False)
+    # A short answer is enough to compare (the random weights write long, varied text).
+    reuse.max_tokens = full.max_tokens = 12
     yield reuse, full
     reuse.llm.close()
     full.llm.close()
@@ -126,20 +128,27 @@ def test_minute_grain_misses_between_turns_of_one_day(engines):
     assert reuse.prefix_stats == {"evaluated": 2}
 
 
+def engine(prompt):
+    from scallop_curator.extraction.engine import LocalEngine
+
+    made = LocalEngine(TINY_QWEN35, prompt, settings())
+    made.max_tokens = 1  # only the prompt matters here
+    return made
+
+
 def test_day_snapshots_are_kept_on_disk_and_the_least_recently_used_dropped(monkeypatch):
     from scallop_curator import paths
     from scallop_curator.extraction import engine as engine_module
-    from scallop_curator.extraction.engine import LocalEngine
 
     prompt = load_prompt("scallopbot")
-    first = LocalEngine(TINY_QWEN35, prompt, settings())
+    first = engine(prompt)
     for case in cases():
         first.extract(case)
     files = sorted((paths.cache_dir() / "prefix-state").glob("*.state"))
     assert len(files) == 2 and first.prefix_stats["evaluated"] == 2
     first.llm.close()
 
-    second = LocalEngine(TINY_QWEN35, prompt, settings())
+    second = engine(prompt)
     try:
         second.extract(cases()[3])
         second.extract(cases()[0])
@@ -151,7 +160,7 @@ def test_day_snapshots_are_kept_on_disk_and_the_least_recently_used_dropped(monk
         # The 15 May snapshot was used least recently: it went; 14 May (just used) and 1 June stay.
         assert len(kept) == 2
         assert second.prefix_stats == {"disk": 2, "evaluated": 1}
-        third = LocalEngine(TINY_QWEN35, prompt, settings())
+        third = engine(prompt)
         third.extract(cases()[0])
         third.extract(cases()[3])
         assert third.prefix_stats == {"disk": 1, "evaluated": 1}

@@ -265,3 +265,15 @@ def test_the_default_timezone_is_the_machine_s():
     first, _ = conversation().extraction_cases()
     assert first.timezone == system_zone_name()
     assert first.time is not None and first.time.utcoffset() is not None
+
+
+def test_the_triggers_grammar_admits_only_an_empty_list():
+    from llama_cpp import LlamaGrammar
+
+    from scallop_curator.extraction.grammar import fact_grammar
+
+    gbnf = fact_grammar("facts+triggers")
+    (rule,) = [line for line in gbnf.splitlines() if line.startswith("proactive-triggers-kv ::=")]
+    assert rule.endswith('":" space "[" space "]" space')
+    assert 'root ::= "{" space facts-kv "," space proactive-triggers-kv "}" space' in gbnf
+    LlamaGrammar.from_string(gbnf, verbose=False)

@@ -55,4 +55,10 @@ def fact_grammar(answer: str = "facts") -> str:
     gbnf, numbers = re.subn(r"^number ::= .*$", lambda _: CONFIDENCE_RULE, gbnf, flags=re.M)
     if chars != 1 or numbers != 1:
         raise RuntimeError("llama.cpp's schema grammar changed shape; the output bound no longer holds")
+    if answer == "facts+triggers":
+        # The converter ignores maxItems 0 and admits any array: allow exactly "[]".
+        gbnf, triggers = re.subn(r"^(proactive-triggers-kv ::= .*? space \":\" space) \S+$",
+                                 lambda m: m.group(1) + ' "[" space "]" space', gbnf, flags=re.M)
+        if triggers != 1:
+            raise RuntimeError("llama.cpp's schema grammar changed shape; proactive_triggers is no longer bounded")
     return gbnf

@@ -86,7 +86,7 @@ def from_source(path: Path) -> PromptProfile:
     context_present = None
     for piece in re.finditer(r"prompt \+= `((?:[^`\\]|\\.)*)`\s*;", text[start.end():], re.S):
         literal = _js_string(piece.group(1), path)
-        if _SLOT_NAMES.search(literal):
+        if _SLOT_NAMES.search(re.sub(r"\$\{\w+\}", "", literal)):
             raise PromptError(f"{path}: a line that fills the template already holds a slot name.")
         if "${context}" in literal:
             context_present = literal.replace("${context}", "{reply}")

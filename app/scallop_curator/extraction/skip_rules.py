@@ -17,6 +17,8 @@ _CODE_LINE = re.compile(
       | \[?(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\b
       | Traceback\ \(most\ recent | File\ "[^"]+",\ line\ \d+ | at\ [\w.$<>]+\(.*\)$
       | (?:def|class|import|from|return|if|for|while|const|let|var|function|public|private|\#include|SELECT|INSERT|UPDATE)\b.*[:;{(=)]
+      | [\w.]*(?:Error|Exception|Warning)\b.*         # an exception line
+      | [\w.]+\(.*\);?$                               # a bare call
       | [}\])];?,?$                                   # a closing bracket alone
       | .*[;{}]\s*$                                   # a statement or block line
       | [$>]\ \S+                                     # a shell prompt
