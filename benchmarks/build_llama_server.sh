@@ -32,8 +32,10 @@ if [ -z "$SDIST" ]; then
     SDIST="$CACHE/sdist/llama_cpp_python-$VERSION.tar.gz"
 fi
 WORK="$CACHE/$KEY/src"
-rm -rf "$WORK" && mkdir -p "$WORK"
-tar -xzf "$SDIST" -C "$WORK" --strip-components=1
+if [ ! -f "$WORK/vendor/llama.cpp/CMakeLists.txt" ]; then  # else: an interrupted build resumes
+    rm -rf "$WORK" && mkdir -p "$WORK"
+    tar -xzf "$SDIST" -C "$WORK" --strip-components=1
+fi
 echo "building llama-server ($ARGS); this takes several minutes" >&2
 # shellcheck disable=SC2086
 cmake -S "$WORK/vendor/llama.cpp" -B "$WORK/build" $ARGS >&2

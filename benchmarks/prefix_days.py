@@ -38,7 +38,8 @@ def measure(model: Path, profile_name: str, grain: str, cases_for, threads: int)
     engine = LocalEngine(model, load_prompt(profile_name), EngineSettings(n_ctx=8192, n_threads=threads),
                          persist_prefix=False)
     engine.max_tokens = 1
-    evaluated = own = prompt = 0
+    # A prompt without a date evaluates its one prefix at start-up: count it too.
+    evaluated, own, prompt = engine.prefix_tokens_evaluated, 0, 0
     started = time.perf_counter()
     cases = cases_for(grain)
     for case in cases:

@@ -77,13 +77,15 @@ def test_turns_of_one_day_share_a_snapshot_and_a_new_day_misses(engines):
     results = [reuse.extract(case) for case in day_one]
     assert reuse.prefix_stats == {"evaluated": 1, "memory": 2}
     first_day_prefix = reuse._prefix_tokens
+    assert results[0].evaluated_tokens == results[0].prompt_tokens  # the day's first turn pays for the prefix
     for result in results[1:]:
         assert result.evaluated_tokens == result.prompt_tokens - len(first_day_prefix)
 
     other = reuse.extract(day_two)
     assert reuse.prefix_stats == {"evaluated": 2, "memory": 2}
     assert reuse._prefix_tokens != first_day_prefix
-    assert other.evaluated_tokens == other.prompt_tokens - len(reuse._prefix_tokens)
+    assert other.evaluated_tokens == other.prompt_tokens
+    assert reuse.prefix_tokens_evaluated == len(first_day_prefix) + len(reuse._prefix_tokens)
 
     again = reuse.extract(day_one[1])  # back to the first day: still in memory
     assert reuse.prefix_stats == {"evaluated": 2, "memory": 3}

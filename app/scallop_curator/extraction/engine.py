@@ -81,6 +81,7 @@ class LocalEngine(PromptRenderer):
         self._snapshots: OrderedDict[tuple[int, ...], Any] = OrderedDict()
         #: Where each turn's prefix came from: "memory", "disk" or "evaluated" (a miss).
         self.prefix_stats: Counter[str] = Counter()
+        self.prefix_tokens_evaluated = 0  # over the engine's life, at start-up included
         self._fixed_tokens = len(self.prompt_tokens(None, "", WIDEST))
         needed = self.max_tokens + self._fixed_tokens + MIN_MESSAGE_TOKENS
         if settings.n_ctx < needed:
@@ -113,6 +114,7 @@ class LocalEngine(PromptRenderer):
                 self.llm.reset()
                 self.llm.eval(tokens)
                 state, source = _lean(self.llm.save_state()), "evaluated"
+                self.prefix_tokens_evaluated += len(tokens)
                 if file is not None:
                     _write_state_file(file, tokens, state)
             self._snapshots[key] = state
@@ -203,10 +205,12 @@ class LocalEngine(PromptRenderer):
         context, message, truncated = self.fit(case)
         when, zone = self._clock(case)
         tokens = self.prompt_tokens(context, message, when, zone)
+        self._last_eval = 0
         if self.reuse_prefix and self.prompt.uses_clock:
             self._use_prefix(self._prefix_for(when, zone))
         elif self.reuse_prefix and self._prefix_state is not None:
             self.prefix_stats["memory"] += 1
+        prefix_evaluated = self._last_eval  # a new date's prefix, evaluated for this turn
         if self.reuse_prefix and self._prefix_state is not None and tokens[: len(self._prefix_tokens)] == self._prefix_tokens:
             self.llm.load_state(self._prefix_state)
         else:
@@ -237,7 +241,7 @@ class LocalEngine(PromptRenderer):
             latency_ms=round(latency, 1),
             truncated=truncated,
             prompt_tokens=len(tokens),
-            evaluated_tokens=min(evaluated, len(tokens) - reused),
+            evaluated_tokens=prefix_evaluated + min(evaluated, len(tokens) - reused),
         )
         if should_stop():
             result.error = "cancelled"
