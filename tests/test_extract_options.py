@@ -81,12 +81,12 @@ def test_dry_run_then_a_run_then_a_dry_run_with_a_time(tmp_path: Path, sample_ex
 
     out = tmp_path / "out.jsonl"
     done = run("extract", str(sample_export), "--model", str(demo_model), "--out", str(out), "--profile", "scallopbot",
-               "--skip-short", "40", "--timezone", "Europe/Lisbon", cwd=tmp_path)
+               "--skip-short", "90", "--timezone", "Europe/Lisbon", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     skipped = [line for line in lines if "skipped" in line]
     extracted = [line for line in lines if "skipped" not in line]
-    assert skipped and extracted and len(lines) == 15
+    assert len(skipped) == 11 and len(extracted) == 4 and len(lines) == 15
     assert all(line["skipped"] == "short" for line in skipped)
     assert f"{len(skipped)} turns skipped" in done.stderr and "without --skip-short" in done.stderr
     for line in lines:

@@ -39,7 +39,7 @@ def copied(content: str, prompt: str) -> bool:
     return len(fact.split()) >= 2 and fact in prompt
 
 
-def leaks(profile: PromptProfile, demo_model: Path) -> list[tuple[str, str]]:
+def leaks(profile: PromptProfile, demo_model: Path, first_only: bool = False) -> list[tuple[str, str]]:
     from scallop_curator.extraction.engine import LocalEngine
 
     prompt = prompt_text(profile)
@@ -50,6 +50,8 @@ def leaks(profile: PromptProfile, demo_model: Path) -> list[tuple[str, str]]:
             for fact in engine.extract(case).facts:
                 if copied(fact.content, prompt):
                     found.append((case.conversation_id, fact.content))
+            if found and first_only:
+                break
         return found
     finally:
         engine.llm.close()
@@ -58,7 +60,7 @@ def leaks(profile: PromptProfile, demo_model: Path) -> list[tuple[str, str]]:
 def test_the_check_catches_the_old_prompt_s_leaks(demo_model: Path):
     old = load_profile(LEAKY)
     assert copied("Lives in Porto", prompt_text(old)) and copied("Allergic to peanuts.", prompt_text(old))
-    assert leaks(old, demo_model), "the old prompt leaked with SmolLM2; this check should see it"
+    assert leaks(old, demo_model, first_only=True), "the old prompt leaked with SmolLM2; this check should see it"
 
 
 @pytest.mark.parametrize("name", ["compact", "scallopbot"])
