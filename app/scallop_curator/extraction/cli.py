@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,6 +165,8 @@ def extract_command(args: argparse.Namespace) -> int:
 
         client: WorkerClient | ServerClient = ServerClient(args.server, args.api_key, args.concurrency)
     else:
+        # No window to keep fluid: the worker runs at this command's own priority.
+        os.environ.setdefault("SCALLOP_WORKER_NICE", "0")
         client = WorkerClient()
     failures = 0
     samples: list[tuple[int, float]] = []

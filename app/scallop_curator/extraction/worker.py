@@ -45,10 +45,11 @@ def serve(conn: Connection, cancel: Any, engine_factory: str | None = None) -> N
 
 def _lower_priority() -> None:
     """Inference yields the CPU to the window: llama.cpp's threads (created later, inheriting
-    this) would otherwise take every core from the UI thread while a turn is evaluated."""
+    this) would otherwise take every core from the UI thread while a turn is evaluated. A headless
+    run, with no window to keep fluid, sets SCALLOP_WORKER_NICE=0."""
     try:
-        os.nice(10)
-    except (AttributeError, OSError):  # no nice() on Windows; a refusal costs only fluidity
+        os.nice(int(os.environ.get("SCALLOP_WORKER_NICE", "10")))
+    except (AttributeError, OSError, ValueError):  # no nice() on Windows; a refusal costs only fluidity
         pass
 
 
