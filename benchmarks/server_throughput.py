@@ -6,7 +6,12 @@ The server is llama-cpp-python's (``python -m llama_cpp.server``), started here.
 with generation. llama.cpp's own ``llama-server --parallel N`` (or vLLM) batches concurrent
 requests; pass ``--url`` to measure such a server instead of starting one.
 
-Usage: python benchmarks/server_throughput.py [MODEL.gguf] [--url URL] [--concurrency N] [--turns K]
+With ``--llama-server`` it starts llama.cpp's own server instead (built by
+``benchmarks/build_llama_server.sh`` from the sources in the pinned llama-cpp-python sdist) with
+``--parallel N``: one slot per request in flight, batched together. Target: 4 in flight at least
+1.5x the turns per minute of 1.
+
+Usage: python benchmarks/server_throughput.py [MODEL.gguf] [--url URL | --llama-server] [--concurrency N] [--turns K]
 """
 
 from __future__ import annotations
@@ -49,6 +54,33 @@ def start_server(model: Path, threads: int, n_ctx: int) -> tuple[subprocess.Pope
     sys.exit("llama_cpp.server did not start")
 
 
+def llama_server_binary() -> Path | None:
+    """The llama-server built by benchmarks/build_llama_server.sh, if it was built."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scallop-curator" / "llama-server"
+    found = sorted(cache.glob("*/llama-server"), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def start_llama_server(binary: Path, model: Path, threads: int, n_ctx: int, parallel: int) -> tuple[subprocess.Popen[bytes], str]:
+    """llama.cpp's server on 127.0.0.1 with one slot per request in flight (each slot gets n_ctx)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(binary), "--model", str(model), "--host", "127.0.0.1", "--port", str(port), "--ctx-size",
+         str(n_ctx * parallel), "--parallel", str(parallel), "--threads", str(threads), "--alias", model.stem,
+         "--no-webui"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2):
+                return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    sys.exit(f"{binary} did not start")
+
+
 def measure(label: str, client, spec, cases) -> dict:  # type: ignore[no-untyped-def]
     results = []
     client.load(spec)  # not timed: model load / server check
@@ -68,6 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("model", nargs="?")
     parser.add_argument("--url", help="an already running server (skips starting llama_cpp.server)")
+    parser.add_argument("--llama-server", action="store_true",
+                        help="start llama.cpp's llama-server --parallel N (benchmarks/build_llama_server.sh builds it)")
+    parser.add_argument("--no-local", action="store_true", help="skip the local engine's row")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--turns", type=int, default=0, help="only the first K turns (0: all)")
     args = parser.parse_args()
@@ -92,15 +127,22 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
     rows = []
-    worker = WorkerClient()
-    try:
-        rows.append(measure("local engine (worker)", worker, ModelSpec(str(model), None, settings), cases))
-    finally:
-        worker.shutdown()
+    if not args.no_local:
+        worker = WorkerClient()
+        try:
+            rows.append(measure("local engine (worker)", worker, ModelSpec(str(model), None, settings), cases))
+        finally:
+            worker.shutdown()
 
     process = None
     url = args.url
-    if url is None:
+    if url is None and args.llama_server:
+        binary = llama_server_binary()
+        if binary is None:
+            sys.exit("llama-server is not built: run benchmarks/build_llama_server.sh")
+        process, url = start_llama_server(binary, model, settings.n_threads, settings.n_ctx, args.concurrency)
+        print(f"llama-server at {url} with --parallel {args.concurrency}")
+    elif url is None:
         process, url = start_server(model, settings.n_threads, settings.n_ctx)
         print(f"llama_cpp.server at {url}: requests are serialized (no n_parallel in llama-cpp-python's server)")
     try:
@@ -117,7 +159,7 @@ def main() -> None:
             process.wait(10)
     base = rows[0]["per_min"]
     for row in rows[1:]:
-        print(f"{row['label']}: {row['per_min'] / base:.2f}x the local engine")
+        print(f"{row['label']}: {row['per_min'] / base:.2f}x {rows[0]['label']}")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,13 @@ llama_cmake_args() {
         done
         if grep -qw avx512bw <<<"$flags" && grep -qw avx512vl <<<"$flags"; then :; else args="$args -DGGML_AVX512=OFF"; fi
     fi
+    # An NVIDIA GPU with its toolkit: CUDA (SCALLOP_FORCE_CPU=1 keeps a CPU-only build). Metal is
+    # llama.cpp's default on Apple Silicon; forcing CPU turns it off there.
+    if [ "${SCALLOP_FORCE_CPU:-0}" = 1 ]; then
+        if [ "$(uname -s)" = Darwin ]; then args="$args -DGGML_METAL=OFF"; fi
+    elif command -v nvcc >/dev/null 2>&1 && command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+        args="$args -DGGML_CUDA=ON"
+    fi
     echo "$args"
 }
 

@@ -33,7 +33,8 @@ def test_extract_writes_one_line_per_user_turn(tmp_path: Path, sample_export: Pa
         assert {"conversation_id", "turn_index", "parse_ok", "facts", "raw_output", "latency_ms"} <= line.keys()
         assert line["parse_ok"] is True, line
         assert isinstance(line["facts"], list) and line["latency_ms"] > 0
-        assert line["model"] == demo_model.name and line["prompt_version"] == "extract-v1"
+        assert line["model"] == demo_model.name and line["prompt_version"] == "compact-2"
+        assert line["prompt_profile"] == "compact" and line["time_source"] in ("turn", "conversation", "none")
     assert len({(line["conversation_id"], line["turn_index"]) for line in lines}) == 15
     assert "15 turns from 5 conversations" in done.stderr
 

@@ -329,7 +329,7 @@ def test_cli_extract_with_server_writes_json_lines(real_server: str, sample_expo
     for line in lines:
         assert {"conversation_id", "turn_index", "parse_ok", "facts", "raw_output", "latency_ms"} <= line.keys()
         assert line["parse_ok"] is True and line["latency_ms"] > 0
-        assert line["model"] == "smollm2" and line["prompt_version"] == "extract-v1"
+        assert line["model"] == "smollm2" and line["prompt_version"] == "compact-2"
 
 
 def test_cli_server_problems_are_one_line(tmp_path: Path, sample_export: Path) -> None:

@@ -4,17 +4,16 @@ subcommands ``extract`` and ``import``. Expected problems print one line and exi
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-from pathlib import Path
 
 from scallop_curator import __version__, paths
 from scallop_curator.evaluation.cli import add_eval_parser, eval_command
+from scallop_curator.extraction.cli import add_extract_parser, add_profile_parser, extract_command, profile_command
 from scallop_curator.hub.cli import add_model_parser, model_command
 from scallop_curator.memories_cli import add_export_parser, add_memories_parser, export_command, memories_command
 
-SUBCOMMANDS = ("extract", "import", "model", "eval", "memories", "export")
+SUBCOMMANDS = ("extract", "import", "model", "profile", "eval", "memories", "export")
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -34,19 +33,8 @@ def _headless_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="scallop-curator")
     sub = parser.add_subparsers(dest="command", required=True)
-    extract = sub.add_parser("extract", help="propose memories for every user turn of an export")
-    extract.add_argument("export", help="a chat export file")
-    backend = extract.add_mutually_exclusive_group()
-    backend.add_argument("--model", help="a GGUF model file (default: scallopmemory-1 if downloaded, else the demo model)")
-    backend.add_argument("--server", metavar="URL",
-                         help="an OpenAI-compatible server instead of a local model (llama-server, Ollama, LM Studio, vLLM)")
-    extract.add_argument("--server-model", metavar="ID", help="with --server: the model id to use (default: the first listed)")
-    extract.add_argument("--api-key", metavar="KEY", help="with --server: the API key it expects")
-    extract.add_argument("--concurrency", type=int, default=1, metavar="N", help="with --server: turns in flight at once")
-    extract.add_argument("--out", required=True, help="where to write one JSON line per user turn")
-    extract.add_argument("--prompt", help="a prompt file replacing the bundled one")
-    extract.add_argument("--n-ctx", type=int, help="context size in tokens")
-    extract.add_argument("--threads", type=int, help="CPU threads")
+    add_extract_parser(sub)
+    add_profile_parser(sub)
     add_import_parser(sub)
     add_model_parser(sub)
     add_eval_parser(sub)
@@ -65,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             return extract_command(args)
         if args.command == "model":
             return model_command(args)
+        if args.command == "profile":
+            return profile_command(args)
         if args.command == "memories":
             return memories_command(args)
         if args.command == "export":
@@ -85,71 +75,3 @@ def _fail(message: str) -> int:
     return 2
 
 
-def extract_command(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from scallop_curator.extraction.client import Cancelled, EngineError, ModelSpec, WorkerClient, WorkerCrashed
-    from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf
-    from scallop_curator.extraction.models_on_disk import resolve_model
-    from scallop_curator.extraction.prompt import PromptError, load_prompt
-    from scallop_curator.importers import ImportProblem, load_export
-    from scallop_curator.settings import Settings
-
-    settings = Settings.load()
-    try:
-        imported = load_export(args.export)
-        model = None if args.server else resolve_model(args.model or settings.model_path)
-        if args.server and args.concurrency < 1:
-            return _fail("--concurrency must be at least 1")
-        if not args.server and (args.server_model or args.api_key):
-            return _fail("--server-model and --api-key need --server URL")
-        if model is None and not args.server:
-            return _fail("no model: give --model FILE.gguf")
-        if model is not None:
-            check_gguf(model)
-        prompt = load_prompt(args.prompt or settings.prompt_path)
-    except (ImportProblem, ModelFileProblem, PromptError) as problem:
-        return _fail(str(problem))
-    engine = settings.engine.model_copy(
-        update={k: v for k, v in {"n_ctx": args.n_ctx, "n_threads": args.threads}.items() if v}
-    )
-    cases = [case for conversation in imported.conversations for case in conversation.extraction_cases()]
-    spec = ModelSpec(str(model) if model else (args.server_model or ""),
-                     str(prompt.path) if args.prompt or settings.prompt_path else None, engine)
-    out = Path(args.out)
-    try:
-        handle = paths.open_private(out, "w")
-    except OSError as error:
-        return _fail(f"cannot write {out}: {error.strerror or error}")
-    if args.server:
-        from scallop_curator.extraction.server_client import ServerClient
-
-        client: WorkerClient | ServerClient = ServerClient(args.server, args.api_key, args.concurrency)
-    else:
-        client = WorkerClient()
-    failures = 0
-    try:
-        with handle, tqdm(total=len(cases), unit="turn", file=sys.stderr) as bar:
-            bar.set_description("loading model")
-            client.load(spec)
-            bar.set_description("extracting")
-
-            def write(result) -> None:  # type: ignore[no-untyped-def]
-                nonlocal failures
-                failures += not result.parse_ok
-                line = result.model_dump(mode="json")
-                line.update(model=model.name if model else client.model_id, prompt_version=prompt.version)
-                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-                handle.flush()
-                bar.update(1)
-
-            client.extract(spec, cases, write)
-    except (EngineError, WorkerCrashed) as problem:
-        return _fail(str(problem))
-    except (Cancelled, KeyboardInterrupt):
-        return _fail("cancelled")
-    finally:
-        client.shutdown()
-    print(f"{len(cases)} turns from {len(imported.conversations)} conversations written to {out}"
-          + (f"; {failures} could not be parsed" if failures else ""), file=sys.stderr)
-    return 0

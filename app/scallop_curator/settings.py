@@ -47,6 +47,7 @@ class Settings(BaseModel):
     schema_version: int = SCHEMA_VERSION
     model_path: str | None = None
     prompt_path: str | None = Field(default=None, description="A user's own prompt file, replacing the bundled one.")
+    prompt_profile: str = Field(default="compact", description="The bundled prompt profile (compact, scallopbot) when no prompt_path.")
     engine: EngineSettings = Field(default_factory=EngineSettings)
     last_export: str | None = None
     # Where the model comes from, as the user chose it in "Choose a model" (None: never chosen;

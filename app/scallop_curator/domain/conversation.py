@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from scallop_curator.domain.clock import TIME_GRAINS, TimeGrain, local_time, resolve_zone
+
+__all__ = ["TIME_GRAINS", "Conversation", "ExtractionCase", "TimeGrain", "Turn"]
 
 Role = Literal["user", "assistant", "system", "tool"]
 
@@ -31,24 +35,39 @@ class Conversation(BaseModel):
     def user_turn_indexes(self) -> list[int]:
         return [i for i, t in enumerate(self.turns) if t.role == "user" and t.text.strip()]
 
-    def extraction_cases(self) -> list[ExtractionCase]:
-        """The cases the model was trained on: a user message plus the assistant reply before it."""
+    def extraction_cases(self, zone: str | None = None, grain: TimeGrain = "day") -> list[ExtractionCase]:
+        """The cases the model was trained on: a user message plus the assistant reply before it.
+
+        Each case carries the time a prompt may show: the turn's own timestamp, else the
+        conversation's (and it says so), in ``zone`` (an IANA name; None: this machine's), cut to
+        ``grain`` so that turns of one day can share one evaluated prompt prefix."""
+        tz_name, tz = resolve_zone(zone)
+        fallback = self.created_at or self.updated_at
         cases: list[ExtractionCase] = []
         last_assistant: str | None = None
         for index, turn in enumerate(self.turns):
             if turn.role == "assistant":
                 last_assistant = turn.text
             elif turn.role == "user" and turn.text.strip():
+                stamp, source = (turn.time, "turn") if turn.time else (fallback, "conversation") if fallback else (None, "none")
                 cases.append(
                     ExtractionCase(
                         conversation_id=self.id,
                         turn_index=index,
                         context=last_assistant,
                         message=turn.text,
+                        time=local_time(stamp, tz, grain) if stamp else None,
+                        timezone=tz_name,
+                        time_source=source,
+                        sort_time=_utc(stamp) if stamp else None,
                     )
                 )
                 last_assistant = None
         return cases
+
+
+def _utc(stamp: datetime) -> datetime:
+    return stamp.astimezone(timezone.utc) if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
 
 
 class ExtractionCase(BaseModel):
@@ -58,3 +77,8 @@ class ExtractionCase(BaseModel):
     turn_index: int
     context: str | None
     message: str
+    time: datetime | None = Field(default=None, description="Local time shown by prompts that show one, cut to the chosen grain.")
+    timezone: str | None = Field(default=None, description="The IANA zone of ``time``.")
+    time_source: Literal["turn", "conversation", "none"] = Field(
+        default="none", description="Where ``time`` came from: the turn's timestamp, else the conversation's date.")
+    sort_time: datetime | None = Field(default=None, description="The exact UTC instant, for ordering turns.")

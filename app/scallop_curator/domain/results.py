@@ -29,3 +29,4 @@ class RunInfo(BaseModel):
     model_hash: str | None = None
     prompt_version: str
     backend: str = "local"
+    prompt_profile: str | None = None

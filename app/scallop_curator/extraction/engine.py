@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import os
 import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,20 +17,22 @@ from typing import Any
 from scallop_curator import paths
 from scallop_curator.domain.conversation import ExtractionCase
 from scallop_curator.domain.results import TurnResult
-from scallop_curator.extraction import chat_template
 from scallop_curator.extraction.grammar import fact_grammar, max_answer_tokens
 from scallop_curator.extraction.model_file import fingerprint
 from scallop_curator.extraction.output import ParseFailure, parse_facts
-from scallop_curator.extraction.prompt import PromptTemplate
+from scallop_curator.extraction.profiles import WIDEST, PromptProfile
+from scallop_curator.extraction.rendering import PromptRenderer
 from scallop_curator.settings import EngineSettings
 
 log = logging.getLogger("engine")
 
 CUT_MARK = "\n[… {n} characters cut …]\n"
-_CONTEXT_MARK = "\u2063CONTEXT\u2063"
-_MESSAGE_MARK = "\u2063MESSAGE\u2063"
 MIN_MESSAGE_TOKENS = 256
 _STATE_MAGIC = b"SCALLOP-PREFIX-STATE 1\n"
+#: Prefix snapshots kept in memory (a prompt that shows the date has one prefix per day) ...
+MEMORY_SNAPSHOTS = 4
+#: ... and on disk per model and prompt version, least recently used dropped first.
+DISK_SNAPSHOTS = 32
 
 
 @dataclass
@@ -39,15 +41,17 @@ class EngineStats:
     evaluated_tokens: int = 0
 
 
-class LocalEngine:
+class LocalEngine(PromptRenderer):
     """Loads one GGUF and extracts facts from one case at a time.
 
     The fixed prompt prefix is evaluated once and snapshotted; every turn restores that
     snapshot, so only the variable tail is evaluated. This works for hybrid/recurrent
-    architectures too, where llama.cpp cannot truncate state to a shared prefix.
+    architectures too, where llama.cpp cannot truncate state to a shared prefix. A prompt that
+    shows the turn's date has one prefix per date (and time grain): snapshots are keyed by the
+    prefix's tokens, kept in memory and on disk, least recently used dropped.
     """
 
-    def __init__(self, model_path: str | Path, prompt: PromptTemplate, settings: EngineSettings,
+    def __init__(self, model_path: str | Path, prompt: PromptProfile, settings: EngineSettings,
                  reuse_prefix: bool = True, persist_prefix: bool = True) -> None:
         from llama_cpp import Llama, LlamaGrammar
 
@@ -66,81 +70,60 @@ class LocalEngine:
             seed=settings.seed,
             verbose=False,
         )
-        self._grammar = LlamaGrammar.from_string(fact_grammar(), verbose=False)
-        self.max_tokens = max_answer_tokens()
-        metadata: dict[str, Any] = self.llm.metadata
-        self.template = metadata.get("tokenizer.chat_template")
-        self.bos = self._token_text(self.llm.token_bos())
-        self.eos = self._token_text(self.llm.token_eos())
+        self._grammar = LlamaGrammar.from_string(fact_grammar(prompt.answer), verbose=False)
+        self.max_tokens = max_answer_tokens(prompt.answer)
+        PromptRenderer.__init__(self, self.llm, prompt)
         self._last_eval = 0
         self._real_eval = self.llm.eval
         self.llm.eval = self._counting_eval  # type: ignore[method-assign]
         self._prefix_tokens: list[int] = []
         self._prefix_state: Any = None
-        self._fixed_tokens = len(self.prompt_tokens(None, ""))
+        self._snapshots: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        #: Where each turn's prefix came from: "memory", "disk" or "evaluated" (a miss).
+        self.prefix_stats: Counter[str] = Counter()
+        self.prefix_tokens_evaluated = 0  # over the engine's life, at start-up included
+        self._fixed_tokens = len(self.prompt_tokens(None, "", WIDEST))
         needed = self.max_tokens + self._fixed_tokens + MIN_MESSAGE_TOKENS
         if settings.n_ctx < needed:
             raise ValueError(
                 f"the context size ({settings.n_ctx:,} tokens) is too small: the instructions and the longest "
                 f"answer alone need {needed:,}. Raise it to at least {needed:,} in Settings."
             )
-        if reuse_prefix:
-            self._snapshot_prefix()
+        if reuse_prefix and not prompt.uses_clock:
+            self._use_prefix(self._prefix_for(None, ""))
 
     # -------------------------------------------------------------- helpers
-    def _token_text(self, token: int) -> str:
-        if token < 0:
-            return ""
-        return self.llm.detokenize([token], special=True).decode("utf-8", errors="ignore")
-
     def _counting_eval(self, tokens: Any) -> None:
         self._last_eval += len(tokens)
         self._real_eval(tokens)
 
-    def _tokens(self, text: str) -> list[int]:
-        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
-
-    def _plain_tokens(self, text: str) -> list[int]:
-        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
-
-    def prompt_tokens(self, context: str | None, message: str) -> list[int]:
-        """The whole prompt as tokens. Only the template's own text may hold special tokens:
-        a pasted "<|im_end|>" in a chat message stays text and cannot end the turn early."""
-        rendered = self._render(_CONTEXT_MARK if context else None, _MESSAGE_MARK)
-        tokens: list[int] = []
-        for part in re.split(f"({_CONTEXT_MARK}|{_MESSAGE_MARK})", rendered):
-            if part == _CONTEXT_MARK:
-                tokens += self._plain_tokens(context or "")
-            elif part == _MESSAGE_MARK:
-                tokens += self._plain_tokens(message)
-            elif part:
-                tokens += self._tokens(part)
-        return tokens
-
-    def _render(self, context: str | None, message: str) -> str:
-        return chat_template.render(self.template, self.prompt.messages(context, message), self.bos, self.eos)
-
-    def _snapshot_prefix(self) -> None:
-        rendered = self._render(_CONTEXT_MARK, _MESSAGE_MARK)
-        cuts = [rendered.find(mark) for mark in (_CONTEXT_MARK, _MESSAGE_MARK) if mark in rendered]
-        if not cuts:  # a custom prompt that places neither part: nothing fixed to snapshot
-            return
-        prefix_text = rendered[: min(cuts)]
-        # Drop the last token: the tokenizer may merge it with what follows the prefix.
-        tokens = self._tokens(prefix_text)[:-1]
+    def _use_prefix(self, tokens: list[int]) -> Any:
+        """Make ``tokens``' snapshot the current one, from memory, disk, or by evaluating them."""
         if not tokens:
-            return
-        self._prefix_tokens = tokens
-        file = self._state_file(tokens) if self.persist_prefix else None
-        if file is not None and self._load_state_file(file, tokens):
-            self.prefix_source = "disk"
-            return
-        self.llm.reset()
-        self.llm.eval(tokens)
-        self._prefix_state = _lean(self.llm.save_state())
-        self.prefix_source = "evaluated"
-        if file is not None:
-            _write_state_file(file, tokens, self._prefix_state)
+            return None
+        key = tuple(tokens)
+        state = self._snapshots.get(key)
+        if state is not None:
+            self._snapshots.move_to_end(key)
+            source = "memory"
+        else:
+            file = self._state_file(tokens) if self.persist_prefix else None
+            if file is not None and self._load_state_file(file, tokens):
+                state, source = self._prefix_state, "disk"
+            else:
+                self.llm.reset()
+                self.llm.eval(tokens)
+                state, source = _lean(self.llm.save_state()), "evaluated"
+                self.prefix_tokens_evaluated += len(tokens)
+                if file is not None:
+                    _write_state_file(file, tokens, state)
+            self._snapshots[key] = state
+            while len(self._snapshots) > MEMORY_SNAPSHOTS:
+                self._snapshots.popitem(last=False)
+        self.prefix_stats[source] += 1
+        self.prefix_source = source
+        self._prefix_tokens, self._prefix_state = tokens, state
+        return state
 
     # -------------------------------------------------------------- snapshot on disk
     def _state_file(self, tokens: list[int]) -> Path | None:
@@ -187,6 +170,10 @@ class LocalEngine:
             self.llm.reset()
             return False
         self._prefix_state = state
+        try:
+            os.utime(file)  # most recently used: the last to be dropped
+        except OSError:
+            pass
         return True
 
     def _cut(self, text: str, budget: int) -> tuple[str, bool]:
@@ -216,7 +203,14 @@ class LocalEngine:
 
         started = time.perf_counter()
         context, message, truncated = self.fit(case)
-        tokens = self.prompt_tokens(context, message)
+        when, zone = self._clock(case)
+        tokens = self.prompt_tokens(context, message, when, zone)
+        self._last_eval = 0
+        if self.reuse_prefix and self.prompt.uses_clock:
+            self._use_prefix(self._prefix_for(when, zone))
+        elif self.reuse_prefix and self._prefix_state is not None:
+            self.prefix_stats["memory"] += 1
+        prefix_evaluated = self._last_eval  # a new date's prefix, evaluated for this turn
         if self.reuse_prefix and self._prefix_state is not None and tokens[: len(self._prefix_tokens)] == self._prefix_tokens:
             self.llm.load_state(self._prefix_state)
         else:
@@ -247,7 +241,7 @@ class LocalEngine:
             latency_ms=round(latency, 1),
             truncated=truncated,
             prompt_tokens=len(tokens),
-            evaluated_tokens=min(evaluated, len(tokens) - reused),
+            evaluated_tokens=prefix_evaluated + min(evaluated, len(tokens) - reused),
         )
         if should_stop():
             result.error = "cancelled"
@@ -279,10 +273,12 @@ def _write_state_file(file: Path, tokens: list[int], state: Any) -> None:
         tmp = file.with_suffix(f".tmp{os.getpid()}")
         tmp.write_bytes(_STATE_MAGIC + header.encode() + b"\n" + bytes(state.llama_state))
         os.replace(tmp, file)
-        # Older snapshots of the same model and prompt version are stale now.
+        # One model and prompt version has one prefix per date shown: keep the most recently used.
         stem = file.name.rsplit("-", 1)[0] + "-"
-        for old in file.parent.glob(f"{stem}*.state"):
-            if old != file and old.name.rsplit("-", 1)[0] + "-" == stem:
+        same = [old for old in file.parent.glob(f"{stem}*.state") if old.name.rsplit("-", 1)[0] + "-" == stem]
+        same.sort(key=lambda old: old.stat().st_mtime, reverse=True)
+        for old in same[DISK_SNAPSHOTS:]:
+            if old != file:
                 old.unlink(missing_ok=True)
     except OSError as error:
         log.warning("prefix state not saved to %s: %s", file, error)

@@ -28,13 +28,12 @@ from typing import Any
 import httpx
 
 from scallop_curator.domain.conversation import ExtractionCase
-from scallop_curator.domain.facts import output_json_schema
 from scallop_curator.domain.results import TurnResult
 from scallop_curator.extraction.client import Cancelled, EngineError, ModelSpec
 from scallop_curator.extraction.engine import CUT_MARK
-from scallop_curator.extraction.grammar import max_answer_tokens
+from scallop_curator.extraction.grammar import answer_json_schema, max_answer_tokens
 from scallop_curator.extraction.output import ParseFailure, parse_facts
-from scallop_curator.extraction.prompt import PromptError, PromptTemplate, load_prompt
+from scallop_curator.extraction.prompt import PromptError, PromptProfile, load_prompt
 
 log = logging.getLogger("engine")
 
@@ -121,7 +120,7 @@ class ServerClient:
         self.model_id: str | None = None
         self.models: list[str] = []
         self.format_level = 0  # index into FORMAT_LEVELS
-        self._prompt: PromptTemplate | None = None
+        self._prompt: PromptProfile | None = None
 
     # ------------------------------------------------------------ WorkerClient's interface
     @property
@@ -290,8 +289,8 @@ class ServerClient:
     def _fit(self, case: ExtractionCase) -> tuple[str | None, str, bool]:
         """Cut long turns the way the local engine does, measured in characters."""
         assert self.loaded is not None and self._prompt is not None
-        fixed = len(self._prompt.system) + len(self._prompt.user)
-        budget = (self.loaded.settings.n_ctx - max_answer_tokens() - 16) * CHARS_PER_TOKEN - fixed
+        fixed = len(self._prompt.system or "") + len(self._prompt.user) + len(self._prompt.context_present) + 40
+        budget = (self.loaded.settings.n_ctx - max_answer_tokens(self._prompt.answer) - 16) * CHARS_PER_TOKEN - fixed
         context, message = case.context, case.message
         cut_context = cut_message = False
         if context:
@@ -301,11 +300,13 @@ class ServerClient:
         return context, message, cut_context or cut_message
 
     def _body(self, messages: list[dict[str, str]], level: int) -> dict[str, Any]:
+        answer = self._prompt.answer if self._prompt is not None else "facts"
+        schema = answer_json_schema(answer)
         body: dict[str, Any] = {
             "model": self.model_id,
             "messages": messages,
             "temperature": 0,
-            "max_tokens": max_answer_tokens(),
+            "max_tokens": max_answer_tokens(answer),
             "stream": False,
             # llama-server and vLLM pass this to the chat template; others ignore it.
             "chat_template_kwargs": {"enable_thinking": False},
@@ -313,9 +314,9 @@ class ServerClient:
         kind = FORMAT_LEVELS[level]
         if kind == "json_schema":
             body["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": "facts", "schema": output_json_schema(), "strict": True}}
+                "name": "facts", "schema": schema, "strict": True}}
         elif kind == "json_object_schema":  # llama-cpp-python's server, Anyscale style
-            body["response_format"] = {"type": "json_object", "schema": output_json_schema()}
+            body["response_format"] = {"type": "json_object", "schema": schema}
         elif kind == "json_object":
             body["response_format"] = {"type": "json_object"}
         return body
@@ -324,7 +325,7 @@ class ServerClient:
         assert self._prompt is not None
         started = time.perf_counter()
         context, message, truncated = self._fit(case)
-        messages = self._prompt.messages(context, message)
+        messages = self._prompt.messages(context, message, case.time, case.timezone or "")
         result = TurnResult(conversation_id=case.conversation_id, turn_index=case.turn_index,
                             parse_ok=False, truncated=truncated)
         level = self.format_level

@@ -10,6 +10,7 @@ The worker never outlives the app: see :mod:`scallop_curator.extraction.parent_w
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
@@ -26,6 +27,7 @@ def serve(conn: Connection, cancel: Any, engine_factory: str | None = None, pare
 
     paths.make_process_private()  # the prefix-state cache and anything llama.cpp writes
     die_with_parent(parent_pid)
+    _lower_priority()
     engine = None
     while True:
         try:
@@ -47,6 +49,16 @@ def serve(conn: Connection, cancel: Any, engine_factory: str | None = None, pare
                 conn.send({"kind": "error", "message": "No model is loaded."})
                 continue
             _run_extract(conn, cancel, engine, message["cases"])
+
+
+def _lower_priority() -> None:
+    """Inference yields the CPU to the window: llama.cpp's threads (created later, inheriting
+    this) would otherwise take every core from the UI thread while a turn is evaluated. A headless
+    run, with no window to keep fluid, sets SCALLOP_WORKER_NICE=0."""
+    try:
+        os.nice(int(os.environ.get("SCALLOP_WORKER_NICE", "10")))
+    except (AttributeError, OSError, ValueError):  # no nice() on Windows; a refusal costs only fluidity
+        pass
 
 
 def _make_engine(message: dict[str, Any], engine_factory: str | None) -> Any:

@@ -449,7 +449,8 @@ class Store:
         with self._writing():
             table = self.db["runs"].insert(
                 {"started_at": _now(), "model": info.model, "model_hash": info.model_hash,
-                 "prompt_version": info.prompt_version, "backend": info.backend, "status": "running"}
+                 "prompt_version": info.prompt_version, "backend": info.backend, "status": "running",
+                 "prompt_profile": info.prompt_profile}
             )
         return int(table.last_pk)
 
@@ -529,7 +530,8 @@ class Store:
                     {"run_id": run_id, "conversation_id": result.conversation_id, "turn_id": turn_id,
                      **fact.model_dump(), "status": Status.PENDING.value, "edited_text": None, "manual": 0,
                      "truncated": int(result.truncated), "model": info.model, "model_hash": info.model_hash,
-                     "prompt_version": info.prompt_version, "created_at": _now(), "decided_at": None}
+                     "prompt_version": info.prompt_version, "created_at": _now(), "decided_at": None,
+                     "prompt_profile": info.prompt_profile}
                 )
                 ids.append(int(table.last_pk))
         return ids

@@ -112,7 +112,7 @@ def server_spec(settings: Settings) -> Any:
     """The ModelSpec for the server backend: ``model_path`` is the server's model id ("" = its first)."""
     from scallop_curator.extraction.client import ModelSpec
 
-    return ModelSpec(settings.server_model or "", settings.prompt_path, settings.engine)
+    return ModelSpec(settings.server_model or "", settings.prompt_path or settings.prompt_profile, settings.engine)
 
 
 def check_server(settings: Settings) -> list[str]:

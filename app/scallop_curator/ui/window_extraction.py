@@ -77,14 +77,15 @@ class ExtractionActions:
             return None
         try:
             check_gguf(model)
-            prompt = load_prompt(self.settings.prompt_path)
+            prompt = load_prompt(self.settings.prompt_path or self.settings.prompt_profile)
         except (ModelFileProblem, PromptError) as problem:
             plain.warning(self, "Cannot extract", str(problem))
             return None
         if not self._memory_is_enough(model):
             return None
-        spec = ModelSpec(str(model), self.settings.prompt_path, self.settings.engine)
-        info = RunInfo(model=model.name, model_hash=fingerprint(model), prompt_version=prompt.version)
+        spec = ModelSpec(str(model), self.settings.prompt_path or self.settings.prompt_profile, self.settings.engine)
+        info = RunInfo(model=model.name, model_hash=fingerprint(model), prompt_version=prompt.version,
+                       prompt_profile=prompt.name)
         return spec, info
 
     def _memory_is_enough(self, model: Path) -> bool:
@@ -110,7 +111,7 @@ class ExtractionActions:
             plain.information(self, "No server", "Give the server's address first (Model → Choose model…).")
             return None
         try:
-            prompt = load_prompt(self.settings.prompt_path)
+            prompt = load_prompt(self.settings.prompt_path or self.settings.prompt_profile)
         except PromptError as problem:
             plain.warning(self, "Cannot extract", str(problem))
             return None
@@ -121,7 +122,7 @@ class ExtractionActions:
             client.settings_key = wanted
             self.controller.use_client(client)
         info = RunInfo(model=self.settings.server_model or "server default", prompt_version=prompt.version,
-                       backend=f"server {self.settings.server_url}")
+                       backend=f"server {self.settings.server_url}", prompt_profile=prompt.name)
         return server_spec(self.settings), info
 
     def extract_current(self) -> None:

@@ -1,0 +1,97 @@
+"""What an extraction will take before it runs: turns, prompt tokens and time on this machine.
+
+Tokens are counted with the model's own vocabulary (the GGUF loaded without its weights); for a
+server they are estimated from characters. The time comes from this machine's measured speed on
+the model (see ``speed``), so it is only given once a run on that model was measured."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scallop_curator.domain.conversation import ExtractionCase
+from scallop_curator.extraction.profiles import PromptProfile
+from scallop_curator.extraction.speed import Speed
+
+CHARS_PER_TOKEN = 4
+
+
+@dataclass
+class Plan:
+    turns: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    prompt_tokens: int = 0
+    #: Each turn's own tokens (previous reply, message, closing): what no reuse can avoid.
+    own_tokens: int = 0
+    #: Tokens evaluated with prefix reuse: own tokens plus each distinct prefix once.
+    evaluated_tokens: int = 0
+    distinct_prefixes: int = 0
+    exact: bool = True
+    seconds: float | None = None
+
+    def lines(self) -> list[str]:
+        how = "counted with the model's vocabulary" if self.exact else "estimated from characters"
+        out = [f"{self.turns:,} turns to extract"
+               + (f" ({sum(self.skipped.values()):,} skipped: " + ", ".join(f"{n:,} {why}" for why, n in sorted(self.skipped.items())) + ")"
+                  if self.skipped else ""),
+               f"prompt tokens: {self.prompt_tokens:,} in all, {self.evaluated_tokens:,} to evaluate with prefix reuse "
+               f"({self.distinct_prefixes:,} distinct prefixes; the turns' own tokens: {self.own_tokens:,}); {how}"]
+        if self.seconds is None:
+            out.append("time: not known yet for this model on this machine (one run measures it)")
+        else:
+            out.append(f"time: about {format_duration(self.seconds)} at this machine's measured speed")
+        return out
+
+
+def format_duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def plan_local(model: Path, profile: PromptProfile, cases: Iterable[ExtractionCase], speed: Speed | None) -> Plan:
+    """Exact counts with the model's tokenizer and chat template (no weights loaded)."""
+    from llama_cpp import Llama
+
+    from scallop_curator.extraction.rendering import PromptRenderer
+
+    llm = Llama(model_path=str(model), vocab_only=True, verbose=False)
+    try:
+        renderer = PromptRenderer(llm, profile)
+        plan = Plan()
+        prefixes: set[tuple[int, ...]] = set()
+        for case in cases:
+            total, prefix = renderer.case_tokens(case)
+            plan.turns += 1
+            plan.prompt_tokens += total
+            plan.own_tokens += total - len(prefix)
+            prefixes.add(tuple(prefix))
+        plan.distinct_prefixes = len(prefixes)
+        plan.evaluated_tokens = plan.own_tokens + sum(len(p) for p in prefixes)
+    finally:
+        llm.close()
+    if speed is not None:
+        plan.seconds = speed.estimate(plan.evaluated_tokens, plan.turns)
+    return plan
+
+
+def plan_estimate(profile: PromptProfile, cases: Iterable[ExtractionCase], speed: Speed | None) -> Plan:
+    """Counts from characters, for a server whose tokenizer is not at hand."""
+    fixed = len(profile.system or "") + len(profile.user) + len(profile.context_present)
+    plan = Plan(exact=False)
+    for case in cases:
+        own = (len(case.context or "") + len(case.message) + 40) // CHARS_PER_TOKEN
+        plan.turns += 1
+        plan.own_tokens += own
+        plan.prompt_tokens += own + fixed // CHARS_PER_TOKEN
+    # A server keeps its own prompt cache; count the fixed part once, as the best case.
+    plan.distinct_prefixes = 1 if plan.turns else 0
+    plan.evaluated_tokens = plan.own_tokens + (fixed // CHARS_PER_TOKEN if plan.turns else 0)
+    if speed is not None:
+        plan.seconds = speed.estimate(plan.evaluated_tokens, plan.turns)
+    return plan

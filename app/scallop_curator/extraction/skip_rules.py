@@ -1,0 +1,62 @@
+"""Rules a user may set to leave turns out of an extraction. A skipped turn is never silent: it is
+marked with the rule that skipped it, counted, and extracted whenever the rule is off."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scallop_curator.domain.conversation import ExtractionCase
+
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
+# A line that is code or log output rather than prose.
+_CODE_LINE = re.compile(
+    r"""^\s*(?:
+        \d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}          # a timestamped log line
+      | \[?\d{1,2}:\d{2}:\d{2}                      # a clock-stamped log line
+      | \[?(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\b
+      | Traceback\ \(most\ recent | File\ "[^"]+",\ line\ \d+ | at\ [\w.$<>]+\(.*\)$
+      | (?:def|class|import|from|return|if|for|while|const|let|var|function|public|private|\#include|SELECT|INSERT|UPDATE)\b.*[:;{(=)]
+      | [\w.]*(?:Error|Exception|Warning)\b.*         # an exception line
+      | [\w.]+\(.*\);?$                               # a bare call
+      | [}\])];?,?$                                   # a closing bracket alone
+      | .*[;{}]\s*$                                   # a statement or block line
+      | [$>]\ \S+                                     # a shell prompt
+      | [\w.\[\]"']+\s*[:=]\s*.*[\[{(,]\s*$           # an assignment or mapping opening a block
+    )""",
+    re.X,
+)
+
+
+@dataclass(frozen=True)
+class SkipRules:
+    min_chars: int = 0
+    skip_code: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.min_chars > 0 or self.skip_code
+
+    def reason(self, case: ExtractionCase) -> str | None:
+        """Why this turn is skipped ("short" or "code"), or None to extract it."""
+        text = case.message.strip()
+        if self.min_chars and len(text) < self.min_chars:
+            return "short"
+        if self.skip_code and is_code_or_log(text):
+            return "code"
+        return None
+
+
+def is_code_or_log(text: str) -> bool:
+    """A paste of code or log output with (almost) no words of the user's own around it.
+
+    A fenced block counts as code; outside fences, at least three lines and four in five of
+    them looking like code or log lines."""
+    outside = _FENCE.sub("", text)
+    fenced = len(text) - len(outside)
+    prose = [line for line in outside.splitlines() if line.strip()]
+    if fenced and sum(len(line) for line in prose) <= max(40, fenced // 10):
+        return all(_CODE_LINE.match(line) for line in prose) or sum(len(line) for line in prose) <= 40
+    if len(prose) < 3:
+        return False
+    return sum(1 for line in prose if _CODE_LINE.match(line)) * 5 >= len(prose) * 4
