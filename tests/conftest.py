@@ -10,8 +10,6 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-EXPORTS = SHARED / "data" / "exports"
 SAMPLE = REPO / "resources" / "sample" / "conversations.json"
 
 

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from scallop_curator.importers import ImportProblem, load_export
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "exports"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 SEEDS = sorted(p for p in FIXTURES.iterdir() if p.is_file() and p.stat().st_size < 200_000) + [
-    p for p in [SAMPLES / "chatgpt" / "chatgpt-tree.json", SAMPLES / "claude" / "claude-bakery-chat.json",
-                SAMPLES / "claude" / "conversations.json"] if p.exists()
+    SAMPLES / "chatgpt" / "chatgpt-tree.json", SAMPLES / "claude" / "claude-bakery-chat.json",
+    SAMPLES / "claude" / "conversations.json",
 ]
 RUNS = {"inputs": 0, "problems": 0, "imported": 0}
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6000"))
