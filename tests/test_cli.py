@@ -38,7 +38,8 @@ def test_extract_writes_one_line_per_user_turn(tmp_path: Path, demo_model: Path)
                                       {"from": "gpt", "value": "Noted."}]},
     ]), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    done = run("extract", str(export), "--model", str(demo_model), "--out", str(out), cwd=tmp_path)
+    # One thread: on a loaded machine, llama.cpp's threads spin waiting for a peer that is not running.
+    done = run("extract", str(export), "--model", str(demo_model), "--threads", "1", "--out", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 3

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.model
 def _engine(model: Path, reuse_prefix: bool):  # type: ignore[no-untyped-def]
     from scallop_curator.extraction.engine import LocalEngine
 
-    return LocalEngine(model, load_prompt(), EngineSettings(seed=0), reuse_prefix=reuse_prefix)
+    # One thread: on a loaded machine, llama.cpp's threads spin waiting for a peer that is not running.
+    return LocalEngine(model, load_prompt(), EngineSettings(seed=0, n_threads=1), reuse_prefix=reuse_prefix)
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ def cases(n: int) -> list[ExtractionCase]:
 
 @pytest.fixture(scope="module")
 def spec(demo_model: Path) -> ModelSpec:
-    return ModelSpec(str(demo_model), None, EngineSettings(seed=0))
+    return ModelSpec(str(demo_model), None, EngineSettings(seed=0, n_threads=1))  # robust on a loaded machine
 
 
 @pytest.fixture(scope="module")
