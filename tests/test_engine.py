@@ -131,12 +131,12 @@ def test_should_stop_ends_generation_with_cancelled(engine) -> None:  # type: ig
     result = engine.extract(case, stop_after(0))
     assert result.error == "cancelled"
     assert not result.parse_ok and result.facts == []
-    assert generated(result) <= 1 and asked <= 2  # stopped at the first token: asked once there, once after
+    assert generated(result) <= 1  # stopped at the first token
 
     asked = 0
     midway = engine.extract(case, stop_after(5))
     assert midway.error == "cancelled" and midway.facts == []
-    assert generated(midway) <= 6 and asked <= 7  # nothing generated after the check that said stop
+    assert generated(midway) <= 6  # at most one token per check that said "go on": none after "stop"
 
     # the engine is still usable afterwards, and the whole answer is longer than what a cancel lets through
     after = engine.extract(case)
