@@ -85,7 +85,7 @@ def test_extracts_a_conversation_in_order(client: WorkerClient, spec: ModelSpec)
     assert client.alive and client.loaded == spec
 
 
-def test_cancel_raises_cancelled_within_a_second(client: WorkerClient, spec: ModelSpec) -> None:
+def test_cancel_raises_cancelled(client: WorkerClient, spec: ModelSpec) -> None:
     job = Background(client, spec, cases(6))
     assert job.first.wait(120), "no first result"
     assert job.error is None
