@@ -13,28 +13,8 @@ VENV="$ROOT/.venv"
 LLAMA_VERSION=0.3.36
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-qt_libs_missing() {
-    local lib="$VENV/lib/python*/site-packages/PySide6/Qt"
-    # shellcheck disable=SC2086
-    ldd $lib/lib/libQt6Gui.so.6 $lib/lib/libQt6Widgets.so.6 $lib/plugins/platforms/libqxcb.so \
-        $lib/lib/libQt6XcbQpa.so.6 2>/dev/null | grep -q "not found"
-}
-
-install_qt_system_libs() {
-    [ "$(uname -s)" = Linux ] || return 0
-    qt_libs_missing || return 0
-    local packages="libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0
-        libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0
-        libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1"
-    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-        say "installing Qt's system libraries"
-        apt-get update -qq >/dev/null
-        # shellcheck disable=SC2086
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
-    else
-        say "Qt needs these system packages; please install them: $packages"
-    fi
-}
+# shellcheck source=packaging/qt_libs.sh
+source packaging/qt_libs.sh
 
 llama_cmake_args() {
     # A portable build for the CPU we are on: never GGML_NATIVE (it enables AMX on new Xeons).
@@ -84,7 +64,7 @@ if [ "$(cat "$LLAMA_STAMP" 2>/dev/null)" != "$FLAGS_KEY" ] || ! "$VENV/bin/pytho
 fi
 
 STAMP="$VENV/.scallop-setup"
-SOURCES_KEY="$(cat pyproject.toml packaging/setup.sh | sha256sum | cut -c1-16)"
+SOURCES_KEY="$(cat pyproject.toml packaging/setup.sh packaging/qt_libs.sh | sha256sum | cut -c1-16)"
 WANT="$SOURCES_KEY-${1:-run}"
 # A test setup is a superset of a run setup: running after testing installs nothing more.
 if [ ! -f "$STAMP" ] || ! grep -qx -e "$WANT" -e "$SOURCES_KEY---test" "$STAMP"; then

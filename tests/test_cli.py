@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from scallop_curator.cli import SUBCOMMANDS
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # No timeout of its own: pytest-timeout bounds every test, however loaded the machine is.
     return subprocess.run([sys.executable, "-m", "scallop_curator", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=600, env=os.environ.copy())
+                          text=True, env=os.environ.copy())
 
 
 def error_lines(stderr: str) -> list[str]:
@@ -23,20 +26,31 @@ def error_lines(stderr: str) -> list[str]:
 
 
 @pytest.mark.model
-def test_extract_writes_one_line_per_user_turn(tmp_path: Path, sample_export: Path, demo_model: Path) -> None:
+def test_extract_writes_one_line_per_user_turn(tmp_path: Path, demo_model: Path) -> None:
+    # Three user turns in two conversations: every turn still goes through the real model (the whole
+    # sample's 15 turns are the engine tests' and the benchmarks' work).
+    export = tmp_path / "chats.json"
+    export.write_text(json.dumps([
+        {"id": "a", "conversations": [{"from": "human", "value": "My cat Miso is three years old."},
+                                      {"from": "gpt", "value": "Miso sounds lovely."},
+                                      {"from": "human", "value": "I moved to Porto last month."}]},
+        {"id": "b", "conversations": [{"from": "human", "value": "I'm allergic to peanuts."},
+                                      {"from": "gpt", "value": "Noted."}]},
+    ]), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    done = run("extract", str(sample_export), "--model", str(demo_model), "--out", str(out), cwd=tmp_path)
+    # One thread: on a loaded machine, llama.cpp's threads spin waiting for a peer that is not running.
+    done = run("extract", str(export), "--model", str(demo_model), "--threads", "1", "--out", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == 15
+    assert len(lines) == 3
     for line in lines:
         assert {"conversation_id", "turn_index", "parse_ok", "facts", "raw_output", "latency_ms"} <= line.keys()
         assert line["parse_ok"] is True, line
         assert isinstance(line["facts"], list) and line["latency_ms"] > 0
         assert line["model"] == demo_model.name and line["prompt_version"] == "compact-2"
         assert line["prompt_profile"] == "compact" and line["time_source"] in ("turn", "conversation", "none")
-    assert len({(line["conversation_id"], line["turn_index"]) for line in lines}) == 15
-    assert "15 turns from 5 conversations" in done.stderr
+    assert len({(line["conversation_id"], line["turn_index"]) for line in lines}) == 3
+    assert "3 turns from 2 conversations" in done.stderr
 
 
 def test_extract_with_a_file_that_is_not_a_model(tmp_path: Path, sample_export: Path) -> None:
@@ -101,3 +115,23 @@ def test_import_into_a_damaged_store_fails_plainly(tmp_path: Path, sample_export
     assert done.returncode == 2
     [line] = error_lines(done.stderr)
     assert "not a Scallop Curator store" in line
+
+
+@pytest.mark.parametrize(("words", "hint"), [(["imprt", "notes.txt"], "did you mean 'import'?"),
+                                             (["extact"], "did you mean 'extract'?"),
+                                             (["notes.txt", "missing.json"], "no such file: missing.json")])
+def test_a_mistyped_subcommand_is_an_error_not_the_window(tmp_path: Path, words: list[str], hint: str) -> None:
+    """No window, no import, no hang: exit 2 naming the subcommands (Qt is never even imported)."""
+    (tmp_path / "notes.txt").write_text("User: I live in Porto.\nAssistant: Nice.\n", encoding="utf-8")
+    probe = ("import sys\nfrom scallop_curator.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit as stop:\n"
+             "    print('exit', stop.code, 'qt' if 'PySide6' in sys.modules else 'no-qt')\n")
+    done = subprocess.run([sys.executable, "-c", probe, *words], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.stdout.strip() == "exit 2 no-qt", done.stderr
+    assert hint in done.stderr
+    if "no such file" not in hint:
+        assert ", ".join(SUBCOMMANDS) in done.stderr
+    assert not any((tmp_path / "home").rglob("*.db"))
+    cli = run(*words, cwd=tmp_path)
+    assert cli.returncode == 2 and "Traceback" not in cli.stderr

@@ -181,11 +181,9 @@ def test_a_bad_answer_is_recorded_on_the_turn_and_think_text_is_stripped(fake_se
     assert not third.parse_ok and "incomplete or broken" in (third.error or "")
 
 
-def test_a_wrong_address_fails_plainly_and_quickly() -> None:
-    started = time.monotonic()
+def test_a_wrong_address_fails_plainly() -> None:
     with pytest.raises(EngineError, match="Nothing answers at http://127.0.0.1:"):
         ServerClient(f"127.0.0.1:{free_port()}").load(SPEC)
-    assert time.monotonic() - started < 3
 
 
 def test_a_wrong_key_and_a_server_that_is_not_openai_compatible(fake_server: Callable[..., Fake]) -> None:
@@ -206,14 +204,20 @@ def test_a_wrong_key_and_a_server_that_is_not_openai_compatible(fake_server: Cal
             ModelSpec("llama3", None, EngineSettings()))
 
 
-def test_cancel_stops_within_a_second_abandoning_requests_in_flight(fake_server: Callable[..., Fake]) -> None:
-    fake = fake_server(lambda body: (time.sleep(20), (200, completion(ANSWER)))[1])
+def test_cancel_abandons_requests_in_flight(fake_server: Callable[..., Fake]) -> None:
+    answered: list[int] = []
+
+    def slow(body):  # type: ignore[no-untyped-def]
+        time.sleep(20)
+        answered.append(1)
+        return 200, completion(ANSWER)
+
+    fake = fake_server(slow)
     client = ServerClient(fake.url, concurrency=2)
     threading.Timer(0.5, client.cancel).start()
-    started = time.monotonic()
     with pytest.raises(Cancelled):
         run(client, cases_of(4))
-    assert time.monotonic() - started < 1.5
+    assert answered == []  # it did not wait for the answers in flight (latency: benchmarks)
 
 
 def test_remaining_cases_skips_turns_already_done() -> None:

@@ -4,6 +4,7 @@ subcommands ``extract`` and ``import``. Expected problems print one line and exi
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import sys
 
@@ -64,10 +65,25 @@ def main(argv: list[str] | None = None) -> int:
         from scallop_curator.importers.cli import import_command
 
         return import_command(args)
-    args = _gui_parser().parse_args(argv)
+    parser = _gui_parser()
+    args = parser.parse_args(argv)
+    _refuse_unknown_words(parser, args.files)
     from scallop_curator.ui.app import run
 
     return run(files=args.files, db=args.db)
+
+
+def _refuse_unknown_words(parser: argparse.ArgumentParser, files: list[str]) -> None:
+    """A word that is neither a subcommand nor an existing file is a typo: say so (exit 2) instead of
+    opening the window, which would import the other files and, without a display, abort."""
+    for position, word in enumerate(files):
+        if Path(word).exists():
+            continue
+        if position > 0:
+            parser.error(f"no such file: {word}")
+        close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        parser.error(f"'{word}' is neither a subcommand ({', '.join(SUBCOMMANDS)}) nor an existing file{hint}")
 
 
 def _fail(message: str) -> int:

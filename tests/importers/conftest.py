@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
-# shared/ lies beside the checkout (as in CI); the samples are real exports from public projects.
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "exports"
+# Real exports from public projects (and one LoCoMo-shaped log of our own): see SOURCES.md there.
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
 
 @pytest.fixture
@@ -14,8 +14,6 @@ def fixtures() -> Path:
 
 @pytest.fixture
 def samples() -> Path:
-    if not SAMPLES.exists():
-        pytest.fail(f"the shared export samples are missing: expected them in {SAMPLES}")
     return SAMPLES
 
 

@@ -29,32 +29,32 @@ def pairs_file(folder: Path) -> Path:
 
 
 @pytest.fixture
-def locomo(fixtures):
-    return fixtures / "locomo10_conv-26_only.json"  # a real LoCoMo log; source and licence beside it
+def locomo(samples):
+    return samples / "locomo" / "locomo-shaped-pair.json"  # written for this project in LoCoMo's shape
 
 
 def test_default_first_speaker_sessions_dated(locomo):
     result = load_export(locomo)
     assert result.format_name.endswith("(LoCoMo)")
-    assert len(result.conversations) == 19
+    assert len(result.conversations) == 4
     first = result.conversations[0]
-    assert first.turns[0].role == "user" and first.turns[0].text.startswith("Hey Mel")
+    assert first.turns[0].role == "user" and first.turns[0].text.startswith("Hi Ivan!")
     assert first.turns[0].source_id == "D1:1"
-    assert first.turns[0].time.isoformat() == "2023-05-08T13:56:00+00:00"
+    assert first.turns[0].time.isoformat() == "2024-03-03T14:05:00+00:00"
     assert all(t.time == first.created_at for t in first.turns)
 
 
 def test_chosen_speaker(locomo):
-    result = load_export(locomo, options=ImportOptions(user_speaker="Melanie"))
+    result = load_export(locomo, options=ImportOptions(user_speaker="Ivan"))
     first = result.conversations[0]
     assert first.turns[0].role == "assistant" and first.turns[1].role == "user"
-    assert first.id == load_export(locomo).conversations[0].id == "locomo:conv-26:session_1"  # not the user's name
-    assert result.notes == ["conv-26: Melanie is the user; the others: Caroline"]
-    assert speakers_in(locomo) == ["Caroline", "Melanie"]
+    assert first.id == load_export(locomo).conversations[0].id == "locomo:pair-1:session_1"  # not the user's name
+    assert result.notes == ["pair-1: Ivan is the user; the others: Rosa"]
+    assert speakers_in(locomo) == ["Rosa", "Ivan"]
 
 
 def test_unknown_speaker(locomo):
-    with pytest.raises(ImportProblem, match="Bob does not speak.*Caroline, Melanie"):
+    with pytest.raises(ImportProblem, match="Bob does not speak.*Rosa, Ivan"):
         load_export(locomo, options=ImportOptions(user_speaker="Bob"))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit
 
@@ -42,6 +44,7 @@ def _type_in_dialog(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
     QTimer.singleShot(200, fill)
 
 
+@pytest.mark.modal("FactEditDialog")
 def test_keyboard_review_survives_reopen(qtbot, open_window, sample_export: Path, db_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = open_window()
     _import(qtbot, window, sample_export)
@@ -114,6 +117,7 @@ def test_markup_in_chat_is_shown_literally(qtbot, open_window, sample_export: Pa
     assert "<b>perfect</b>, thanks!" in texts  # the model keeps the tags; the delegate draws plain text
 
 
+@pytest.mark.modal("FactEditDialog")
 def test_add_memory_by_hand_and_next_pending(qtbot, open_window, sample_export: Path) -> None:  # type: ignore[no-untyped-def]
     window = open_window()
     _import(qtbot, window, sample_export)

@@ -1,3 +1,4 @@
 from pathlib import Path
 
-LOCOMO = Path(__file__).resolve().parents[3] / "shared" / "data" / "exports" / "locomo" / "locomo10_conv-26_only.json"
+# A LoCoMo-shaped two-person log written for this project (see tests/fixtures/samples/SOURCES.md).
+LOCOMO = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "locomo" / "locomo-shaped-pair.json"
