@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+from pathlib import Path
 import logging
 import sys
 
