@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from pathlib import Path
 import logging
 import sys
+from pathlib import Path
 
 from scallop_curator import __version__, paths
 from scallop_curator.evaluation.cli import add_eval_parser, eval_command
