@@ -9,7 +9,7 @@ import sqlite_utils
 
 from scallop_curator.store import migrations
 
-PROFILE_VERSION = 2
+PROFILE_VERSION = 6
 
 
 @migrations.step(PROFILE_VERSION)
