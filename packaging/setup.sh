@@ -16,26 +16,8 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 # shellcheck source=packaging/qt_libs.sh
 source packaging/qt_libs.sh
 
-llama_cmake_args() {
-    # A portable build for the CPU we are on: never GGML_NATIVE (it enables AMX on new Xeons).
-    local args="-DGGML_NATIVE=OFF"
-    if [ "$(uname -s)" = Linux ] && [ -r /proc/cpuinfo ]; then
-        local flags
-        flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
-        for pair in avx:GGML_AVX avx2:GGML_AVX2 fma:GGML_FMA f16c:GGML_F16C avx512f:GGML_AVX512; do
-            if grep -qw "${pair%%:*}" <<<"$flags"; then args="$args -D${pair##*:}=ON"; else args="$args -D${pair##*:}=OFF"; fi
-        done
-        if grep -qw avx512bw <<<"$flags" && grep -qw avx512vl <<<"$flags"; then :; else args="$args -DGGML_AVX512=OFF"; fi
-    fi
-    # An NVIDIA GPU with its toolkit: CUDA (SCALLOP_FORCE_CPU=1 keeps a CPU-only build). Metal is
-    # llama.cpp's default on Apple Silicon; forcing CPU turns it off there.
-    if [ "${SCALLOP_FORCE_CPU:-0}" = 1 ]; then
-        if [ "$(uname -s)" = Darwin ]; then args="$args -DGGML_METAL=OFF"; fi
-    elif command -v nvcc >/dev/null 2>&1 && command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-        args="$args -DGGML_CUDA=ON"
-    fi
-    echo "$args"
-}
+# shellcheck source=packaging/llama_flags.sh
+source packaging/llama_flags.sh
 
 if [ ! -x "$VENV/bin/python" ]; then
     say "creating the virtual environment in .venv"
@@ -64,7 +46,7 @@ if [ "$(cat "$LLAMA_STAMP" 2>/dev/null)" != "$FLAGS_KEY" ] || ! "$VENV/bin/pytho
 fi
 
 STAMP="$VENV/.scallop-setup"
-SOURCES_KEY="$(cat pyproject.toml packaging/setup.sh packaging/qt_libs.sh | sha256sum | cut -c1-16)"
+SOURCES_KEY="$(cat pyproject.toml packaging/setup.sh packaging/qt_libs.sh packaging/llama_flags.sh | sha256sum | cut -c1-16)"
 WANT="$SOURCES_KEY-${1:-run}"
 # A test setup is a superset of a run setup: running after testing installs nothing more.
 if [ ! -f "$STAMP" ] || ! grep -qx -e "$WANT" -e "$SOURCES_KEY---test" "$STAMP"; then
