@@ -8,19 +8,9 @@ set -euo pipefail
 VERSION=0.3.36
 PYTHON=${PYTHON:-python3}
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/scallop-curator/llama-server"
-cpu_args() {
-    local args="-DGGML_NATIVE=OFF"
-    if [ "$(uname -s)" = Linux ] && [ -r /proc/cpuinfo ]; then
-        local flags
-        flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
-        for pair in avx:GGML_AVX avx2:GGML_AVX2 fma:GGML_FMA f16c:GGML_F16C avx512f:GGML_AVX512; do
-            if grep -qw "${pair%%:*}" <<<"$flags"; then args="$args -D${pair##*:}=ON"; else args="$args -D${pair##*:}=OFF"; fi
-        done
-        if grep -qw avx512bw <<<"$flags" && grep -qw avx512vl <<<"$flags"; then :; else args="$args -DGGML_AVX512=OFF"; fi
-    fi
-    echo "$args"
-}
-ARGS="$(cpu_args) -DLLAMA_BUILD_SERVER=ON -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF -DCMAKE_BUILD_TYPE=Release"
+# shellcheck source=packaging/llama_flags.sh
+source "$(dirname "$0")/../packaging/llama_flags.sh"  # the same flags the app's llama.cpp is built with
+ARGS="$(llama_cmake_args) -DLLAMA_BUILD_SERVER=ON -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF -DCMAKE_BUILD_TYPE=Release"
 KEY=$(printf '%s' "$VERSION $ARGS" | sha256sum | cut -c1-12)
 BIN="$CACHE/$KEY/llama-server"
 if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
