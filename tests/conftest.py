@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,27 @@ def demo_model() -> Path:
 @pytest.fixture
 def sample_export() -> Path:
     return SAMPLE
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "modal(*names): the test drives these dialog classes' real exec() itself (a watchdog closes "
+        "them if it does not)")
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """No test that uses Qt can block on a modal dialog: every static dialog function and every dialog's exec()
+    is replaced for the test. An unexpected dialog returns a rejecting answer at once and fails the
+    test; a test that expects one says so with ``dialogs.answer(...)`` or ``@pytest.mark.modal(...)``."""
+    if not {"qtbot", "qapp", "open_window"} & set(request.fixturenames):
+        yield None  # no Qt in this test: nothing can open a dialog
+        return
+    from dialog_guard import DialogGuard
+
+    modal = request.node.get_closest_marker("modal")
+    guard = DialogGuard(real_exec=tuple(modal.args) if modal else ())
+    guard.install(monkeypatch)
+    yield guard
+    if guard.unexpected:
+        pytest.fail("unexpected dialog(s), answered with a refusal: " + "; ".join(guard.unexpected), pytrace=False)

@@ -63,11 +63,22 @@ def test_killed_reviews_keep_every_shown_decision_exactly_once(db_path: Path) ->
             finally:
                 os._exit(1)
         os.close(write)
-        time.sleep(rng.uniform(0.0, 0.15))
+        # Kill at a random moment, but one that depends on progress, not on the machine's speed:
+        # right after a random number of shown decisions, while the next one is under way (or,
+        # now and then, once the review is done, so that it starts over).
+        wait_for = rng.randint(1, len(todo))
+        seen = b""
+        while seen.count(b"\n") < wait_for:
+            chunk = os.read(read, 4096)
+            if not chunk:
+                break
+            seen += chunk
+        if rng.random() < 0.5:
+            time.sleep(rng.uniform(0.0, 0.001))
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
-        with os.fdopen(read) as reported:
-            done_now = {int(line) for line in reported.read().split()}
+        with os.fdopen(read, "rb") as reported:
+            done_now = {int(line) for line in (seen + reported.read()).split()}
         shown |= done_now
         interrupted += 0 < len(done_now) < len(todo)
         raw = sqlite3.connect(db_path)

@@ -4,31 +4,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dialog_guard import DialogGuard
 
 from scallop_curator.extraction.client import WorkerClient
 from scallop_curator.settings import Settings
 from scallop_curator.store import Store
 from scallop_curator.ui.main_window import MainWindow
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "modal(*names): the test drives these dialog classes' real exec() itself (a watchdog closes "
-        "them if it does not)")
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[DialogGuard]:
-    """No UI test can block on a modal dialog: every static dialog function and every dialog's exec()
-    is replaced for the test. An unexpected dialog returns a rejecting answer at once and fails the
-    test; a test that expects one says so with ``dialogs.answer(...)`` or ``@pytest.mark.modal(...)``."""
-    modal = request.node.get_closest_marker("modal")
-    guard = DialogGuard(real_exec=tuple(modal.args) if modal else ())
-    guard.install(monkeypatch)
-    yield guard
-    if guard.unexpected:
-        pytest.fail("unexpected dialog(s), answered with a refusal: " + "; ".join(guard.unexpected), pytrace=False)
 
 
 @pytest.fixture
