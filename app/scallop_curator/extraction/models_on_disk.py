@@ -13,9 +13,13 @@ HUB_FILE = "scallopmemory-1.q5_k_m.gguf"
 def cached_scallopmemory() -> Path | None:
     try:
         from huggingface_hub import try_to_load_from_cache
+
+        from scallop_curator.hub.download import hub_cache_dir
     except ImportError:
         return None
-    found = try_to_load_from_cache(HUB_REPO, HUB_FILE)
+    # The cache folder from the environment now (HF_HOME, HF_HUB_CACHE), as the download uses:
+    # huggingface-hub's own default is fixed when it is first imported.
+    found = try_to_load_from_cache(HUB_REPO, HUB_FILE, cache_dir=str(hub_cache_dir()))
     return Path(found) if isinstance(found, str) else None
 
 
