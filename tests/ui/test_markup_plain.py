@@ -78,8 +78,9 @@ def bait():  # type: ignore[no-untyped-def]
     shutil.rmtree(folder)
 
 
+@pytest.mark.modal("QMessageBox")  # the crash dialog runs for real; the timer below closes it
 def test_markup_from_an_export_a_model_or_the_user_is_never_rendered(qtbot, open_window, tmp_path: Path,
-                                                                    bait) -> None:  # type: ignore[no-untyped-def]
+                                                                    bait, dialogs) -> None:  # type: ignore[no-untyped-def]
     image, watch = bait
     title = f'<img src="{image}"> Trip <b>plan</b>'
     link_title = f'<a href="file://{image}">click</a><style>p {{ background: url({image}) }}</style>'
@@ -151,6 +152,11 @@ def test_markup_from_an_export_a_model_or_the_user_is_never_rendered(qtbot, open
     closer = QTimer(interval=50)
     closer.timeout.connect(close_boxes)
     closer.start()
+    def shown_warning(_parent, _title, text, *_rest):  # type: ignore[no-untyped-def]
+        texts.append(shown_text(text))  # the static box gets escaped rich text: what it would show
+        return QMessageBox.StandardButton.Ok
+
+    dialogs.answer("QMessageBox.warning", shown_warning)
     plain.warning(window, "Could not import", f"{title}: not a chat export")
     show_crash(window, f"ValueError: {title}", "details", "/tmp/log")
     closer.stop()

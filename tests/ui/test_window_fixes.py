@@ -192,6 +192,7 @@ def _fill_dialog(qtbot, values: dict[str, object], seen: dict[str, str]) -> None
     QTimer.singleShot(200, fill)
 
 
+@pytest.mark.modal("FactEditDialog")  # the test fills the real dialog
 def test_edit_changes_every_field_and_is_undone(qtbot, open_window, sample_export: Path) -> None:  # type: ignore[no-untyped-def]
     window = open_window()
     import_and_wait(qtbot, window, sample_export)
@@ -227,6 +228,7 @@ def test_edit_changes_every_field_and_is_undone(qtbot, open_window, sample_expor
     assert window.store.memories()[0]["subject"] == "Sophie"
 
 
+@pytest.mark.modal("FactEditDialog")  # the test fills the real dialog
 def test_add_by_hand_names_the_turn(qtbot, open_window, sample_export: Path) -> None:  # type: ignore[no-untyped-def]
     window = open_window()
     import_and_wait(qtbot, window, sample_export)

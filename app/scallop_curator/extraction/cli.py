@@ -166,7 +166,9 @@ def extract_command(args: argparse.Namespace) -> int:
 
         client: WorkerClient | ServerClient = ServerClient(args.server, args.api_key, args.concurrency)
     else:
-        # No window to keep fluid: the worker runs at this command's own priority.
+        # No window to keep fluid: the worker runs at this command's own priority. Set only while
+        # this command runs, so a window in the same process (tests) keeps its niced worker.
+        nice_before = os.environ.get("SCALLOP_WORKER_NICE")
         os.environ.setdefault("SCALLOP_WORKER_NICE", "0")
         client = WorkerClient()
     failures = 0
@@ -205,6 +207,8 @@ def extract_command(args: argparse.Namespace) -> int:
         return _fail("cancelled")
     finally:
         client.shutdown()
+        if not args.server and nice_before is None:
+            os.environ.pop("SCALLOP_WORKER_NICE", None)
         measured = fit_speed(samples)
         if measured is not None and (not args.server or args.concurrency == 1):  # turns in parallel overlap
             save_speed(speed_key, measured)
