@@ -2,8 +2,11 @@
 run) on the 60 dev cases, against the sum of bare llama-cpp-python calls on the same prompts with
 the same grammar and sampling, in the same run. Target: ratio <= 1.10.
 
-Usage: python benchmarks/eval_overhead.py [MODEL.gguf] [--rounds N] [--cases N]
-(``--cases`` takes the first N dev cases, for a machine too busy for all 60)
+Usage: python benchmarks/eval_overhead.py [MODEL.gguf] [--rounds N] [--cases N] [--cases-file F]
+       [--n-gpu-layers N]
+(``--cases`` takes the first N dev cases, for a machine too busy for all 60; ``--cases-file`` another
+case file, default tests/fixtures/eval/dev.jsonl; ``--n-gpu-layers`` as the setting, -1 as many as
+fit, for both sides: the bare calls get the number the engine resolves it to)
 """
 
 from __future__ import annotations
@@ -19,16 +22,43 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 from _common import ROOT, model_path, quiet_home
-from pipeline_overhead import bare
 
 DEV = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"
 
 
-def run_eval(model: str, db: Path, limit: int) -> tuple[float, dict]:  # type: ignore[type-arg]
+def bare(model: str, cases, settings) -> list[float]:  # type: ignore[no-untyped-def]
+    """Plain llama-cpp-python calls on the same prompts, grammar and sampling, with the GPU layers
+    the engine would use."""
+    import llama_cpp
+    from llama_cpp import Llama, LlamaGrammar
+
+    from scallop_curator.extraction import chat_template
+    from scallop_curator.extraction.grammar import fact_grammar, max_answer_tokens
+    from scallop_curator.extraction.prompt import load_prompt
+    from scallop_curator.hub.gpu_memory import resolve_gpu_layers
+
+    layers = resolve_gpu_layers(model, settings.n_gpu_layers, settings.n_ctx, bool(llama_cpp.llama_supports_gpu_offload()))
+    llm = Llama(model_path=model, n_ctx=settings.n_ctx, n_threads=settings.n_threads, n_batch=settings.n_batch,
+                n_gpu_layers=layers, seed=settings.seed, verbose=False)
+    grammar = LlamaGrammar.from_string(fact_grammar(), verbose=False)
+    template = llm.metadata.get("tokenizer.chat_template")
+    prompt = load_prompt()
+    times = []
+    for case in cases:
+        started = time.perf_counter()
+        text = chat_template.render(template, prompt.messages(case.context, case.message))
+        tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
+        llm.create_completion(tokens, max_tokens=max_answer_tokens(), temperature=0.0, grammar=grammar)
+        times.append(time.perf_counter() - started)
+    llm.close()
+    return times
+
+
+def run_eval(model: str, db: Path, limit: int, case_file: Path = DEV) -> tuple[float, dict]:  # type: ignore[type-arg]
     from scallop_curator.cli import _headless_parser
     from scallop_curator.evaluation.cli import eval_command
 
-    args = _headless_parser().parse_args(["eval", str(DEV), "--model", model, "--json", "--db", str(db),
+    args = _headless_parser().parse_args(["eval", str(case_file), "--model", model, "--json", "--db", str(db),
                                           "--limit", str(limit)])
     out = io.StringIO()
     started = time.perf_counter()
@@ -44,25 +74,29 @@ def main() -> None:
     quiet_home()
     from scallop_curator.evaluation.cases import read_case_file
     from scallop_curator.evaluation.runs import results
-    from scallop_curator.settings import EngineSettings
+    from scallop_curator.settings import EngineSettings, Settings
     from scallop_curator.store import Store
 
     parser = argparse.ArgumentParser()
     parser.add_argument("model", nargs="?")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cases", type=int, default=60)
+    parser.add_argument("--cases-file", type=Path, default=DEV)
+    parser.add_argument("--n-gpu-layers", type=int, default=EngineSettings().n_gpu_layers)
     options = parser.parse_args()
     model = str(model_path([sys.argv[0]] + ([options.model] if options.model else [])))
     rounds = options.rounds
-    cases = [c.extraction_case(i) for i, c in enumerate(read_case_file(DEV))][: options.cases]
-    settings = EngineSettings()
-    print(f"model {model}\n{len(cases)} dev cases, {settings.n_threads} threads")
+    cases = [c.extraction_case(i) for i, c in enumerate(read_case_file(options.cases_file))][: options.cases]
+    settings = EngineSettings(n_gpu_layers=options.n_gpu_layers)
+    Settings(engine=settings).save()  # the eval command reads the engine settings from the (benchmark's own) home
+    print(f"model {model}\n{len(cases)} cases from {options.cases_file.name}, {settings.n_threads} threads, "
+          f"GPU layers setting {settings.n_gpu_layers}")
     totals = []
     with tempfile.TemporaryDirectory() as folder:
         for round_ in range(rounds):  # alternate, so drift on a shared machine hits both sides alike
             bare_times = bare(model, cases, settings)
             db = Path(folder) / f"bench-{round_}.db"
-            wall, row = run_eval(model, db, len(cases))
+            wall, row = run_eval(model, db, len(cases), options.cases_file)
             store = Store(db)
             engine_ms = sum(r.latency_ms for r in results(store, row["run"]))
             store.close()

@@ -22,7 +22,7 @@ from scallop_curator import keychain, paths
 
 log = logging.getLogger("settings")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SettingsError(Exception):
@@ -39,7 +39,8 @@ class EngineSettings(BaseModel):
     n_ctx: int = Field(default=8192, ge=1024, le=131072)
     n_threads: int = Field(default_factory=_default_threads, ge=1, le=256)
     n_batch: int = Field(default=512, ge=16, le=8192)
-    n_gpu_layers: int = Field(default=0, ge=-1, le=1000)
+    # -1: as many as fit in the GPU's free memory, resolved when the model loads (0 on a CPU build).
+    n_gpu_layers: int = Field(default=-1, ge=-1, le=1000)
     seed: int = 0
 
 
@@ -169,6 +170,18 @@ def _key_leaves_the_file(raw: dict[str, Any]) -> dict[str, Any]:
     if raw.get("server_api_key") and not keychain.available():
         raw["server_api_key_in_file"] = True
     raw["schema_version"] = 2
+    return raw
+
+
+@_migration(2)
+def _gpu_layers_as_many_as_fit(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 3's GPU layers default is -1, "as many as fit" (0 on a CPU-only build). Version 2
+    wrote its default 0 into every file, so a 0 there is that default, not a choice: it becomes -1."""
+    raw = dict(raw)
+    engine = raw.get("engine")
+    if isinstance(engine, dict) and engine.get("n_gpu_layers") == 0:
+        raw["engine"] = {**engine, "n_gpu_layers": -1}
+    raw["schema_version"] = 3
     return raw
 
 

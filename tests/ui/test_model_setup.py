@@ -279,7 +279,7 @@ def test_no_network_says_so(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # 
 def _edit_engine(dialog: SettingsDialog) -> None:
     dialog.threads.setValue(3)
     dialog.context.setValue(4096)
-    dialog.gpu_layers.setValue(-1)
+    dialog.gpu_layers.setValue(0)
     dialog.batch.setValue(256)
 
 
@@ -288,13 +288,13 @@ def test_settings_ok_saves_engine_values(qtbot) -> None:  # type: ignore[no-unty
     dialog = SettingsDialog(None, settings)
     qtbot.addWidget(dialog)
     assert dialog.context.value() == EngineSettings().n_ctx
-    assert dialog.gpu_layers.text() == "0"
+    assert dialog.gpu_layers.text() == "as many as fit"
     _edit_engine(dialog)
-    assert dialog.gpu_layers.text() == "all layers"
+    assert dialog.gpu_layers.text() == "0"
     dialog.ok_button.click()
 
     assert dialog.result() == QDialog.DialogCode.Accepted
-    expected = (3, 4096, -1, 256)
+    expected = (3, 4096, 0, 256)
     assert (settings.engine.n_threads, settings.engine.n_ctx, settings.engine.n_gpu_layers, settings.engine.n_batch) == expected
     saved = _saved()
     assert saved is not None

@@ -53,7 +53,10 @@ class LocalEngine(PromptRenderer):
 
     def __init__(self, model_path: str | Path, prompt: PromptProfile, settings: EngineSettings,
                  reuse_prefix: bool = True, persist_prefix: bool = True) -> None:
+        import llama_cpp
         from llama_cpp import Llama, LlamaGrammar
+
+        from scallop_curator.hub.gpu_memory import resolve_gpu_layers
 
         self.prompt = prompt
         self.settings = settings
@@ -61,12 +64,15 @@ class LocalEngine(PromptRenderer):
         self.model_path = Path(model_path)
         self.persist_prefix = persist_prefix
         self.prefix_source: str | None = None  # "disk" or "evaluated" once snapshotted
+        #: The layers given to the GPU: the setting, or for -1 the layers that fit (0 on a CPU build).
+        self.gpu_layers = resolve_gpu_layers(self.model_path, settings.n_gpu_layers, settings.n_ctx,
+                                             bool(llama_cpp.llama_supports_gpu_offload()))
         self.llm = Llama(
             model_path=str(model_path),
             n_ctx=settings.n_ctx,
             n_threads=settings.n_threads,
             n_batch=settings.n_batch,
-            n_gpu_layers=settings.n_gpu_layers,
+            n_gpu_layers=self.gpu_layers,
             seed=settings.seed,
             verbose=False,
         )

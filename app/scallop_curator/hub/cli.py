@@ -30,6 +30,8 @@ def add_model_parser(subparsers: Any) -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="show a GGUF file's header facts, warnings and memory needs, without loading it")
     info.add_argument("file", nargs="?", help="a GGUF file (default: the downloaded scallopmemory-1, else the demo model)")
     info.add_argument("--n-ctx", type=int, help="context size in tokens for the memory estimate (default: the setting)")
+    info.add_argument("--n-gpu-layers", type=int,
+                      help="layers on the GPU for the estimate, -1 as many as fit (default: the setting)")
     return model
 
 
@@ -109,13 +111,15 @@ def _download(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_n_ctx() -> int:
+def _engine_defaults() -> tuple[int, int]:
+    """The context size and GPU layers setting the estimate is for."""
     try:
         from scallop_curator.settings import Settings
 
-        return int(Settings.load().engine.n_ctx)
-    except Exception:  # noqa: BLE001 - the estimate only needs a sensible number
-        return DEFAULT_N_CTX
+        engine = Settings.load().engine
+        return int(engine.n_ctx), int(engine.n_gpu_layers)
+    except Exception:  # noqa: BLE001 - the estimate only needs sensible numbers
+        return DEFAULT_N_CTX, -1
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -132,9 +136,13 @@ def _info(args: argparse.Namespace) -> int:
         return _fail(str(problem))
     for label, value in info.facts():
         print(f"{label + ':':16}{value}")
-    estimate = estimate_memory(info, args.n_ctx or _default_n_ctx())
+    n_ctx, gpu_layers = _engine_defaults()
+    if args.n_gpu_layers is not None:
+        gpu_layers = args.n_gpu_layers
+    estimate = estimate_memory(info, args.n_ctx or n_ctx, gpu_layers=gpu_layers)
     print(f"{'Memory:':16}{estimate.verdict}")
     print(f"{'':16}({estimate.breakdown()})")
+    print(f"{'GPU:':16}{estimate.gpu_verdict or 'none: this llama.cpp build runs on the CPU only'}")
     for warning in info.warnings:
         print(f"Warning: {warning}")
     return 0

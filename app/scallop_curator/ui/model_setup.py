@@ -482,12 +482,14 @@ class ModelSetupDialog(QDialog):
             self.file_info.setMinimumHeight(60)
             self.file_info.setHtml(f'<p style="{ERROR_STYLE}">Cannot use this file. {html.escape(str(problem))}</p>')
             return False
-        estimate = estimate_memory(info, self.settings.engine.n_ctx)
+        estimate = estimate_memory(info, self.settings.engine.n_ctx, gpu_layers=self.settings.engine.n_gpu_layers)
         rows = "".join(f"<tr><td><b>{html.escape(label)}</b>&nbsp;&nbsp;</td><td>{html.escape(value)}</td></tr>"
                        for label, value in info.facts())
         memory_style = f' style="{WARNING_STYLE}"' if estimate.is_warning else ""
         rows += (f"<tr><td><b>Memory</b>&nbsp;&nbsp;</td><td{memory_style}>"
                  f"{html.escape(estimate.verdict)}</td></tr>")
+        if estimate.gpu_verdict:
+            rows += f"<tr><td><b>GPU</b>&nbsp;&nbsp;</td><td>{html.escape(estimate.gpu_verdict)}</td></tr>"
         warnings = "".join(f'<p style="{WARNING_STYLE}">⚠ {html.escape(w)}</p>' for w in info.warnings)
         self.file_info.setMinimumHeight(170)
         self.file_info.setHtml(f"{warnings}<table>{rows}</table>")  # warnings first: they matter most

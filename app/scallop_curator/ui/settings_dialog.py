@@ -140,9 +140,9 @@ class SettingsDialog(QDialog):
                              tip="Tokens the model sees at once. Longer conversations need more; memory grows with it.")
         self.context.setSuffix(" tokens")
         self.gpu_layers = _spin("gpuLayers", *_limits("n_gpu_layers"), engine.n_gpu_layers,
-                                tip="Layers put on the GPU: 0 runs on the CPU only, -1 puts every layer on the GPU "
-                                    "(needs a GPU build of llama.cpp).")
-        self.gpu_layers.setSpecialValueText("all layers")
+                                tip="Layers put on the GPU: 0 runs on the CPU only; the lowest value puts as many "
+                                    "as fit in the GPU's free memory (needs a GPU build of llama.cpp; none without).")
+        self.gpu_layers.setSpecialValueText("as many as fit")
         self.batch = _spin("batch", *_limits("n_batch"), engine.n_batch, step=64,
                            tip="Tokens read per step while taking in the prompt; larger is faster and uses more memory.")
         self.memory_label = QLabel("", objectName="memoryVerdict")
