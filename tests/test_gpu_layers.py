@@ -172,3 +172,19 @@ def test_version_2_default_of_0_becomes_as_many_as_fit(saved: int, loaded: int) 
     settings = Settings.load()
     assert settings.take_problems() == []
     assert (settings.schema_version, settings.engine.n_gpu_layers, settings.engine.n_ctx) == (SCHEMA_VERSION, loaded, 4096)
+
+
+def test_model_info_has_a_gpu_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from scallop_curator.hub.cli import add_model_parser, model_command
+    from scallop_curator.hub.gpu_memory import offload_backend
+
+    parser = argparse.ArgumentParser(prog="scallop-curator")
+    add_model_parser(parser.add_subparsers(dest="command", required=True))
+    assert model_command(parser.parse_args(["model", "info", str(TINY_QWEN35), "--n-gpu-layers", "0"])) == 0
+    [gpu_line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("GPU:")]
+    if offload_backend() is None:
+        assert gpu_line.endswith("none: this llama.cpp build runs on the CPU only")
+    else:  # a GPU build: the GPU is named, and the setting 0 keeps the model off it
+        assert "GPU layers is set to 0" in gpu_line

@@ -92,11 +92,13 @@ class MemoryEstimate:
         gpu, fit = self.gpu, self.fit
         if gpu is None:
             return None
+        if self.gpu_layers_setting == 0:
+            return f"{gpu.name} not used: GPU layers is set to 0, so the model runs on the CPU"
         if gpu.free_bytes is None or fit is None:
+            if self.gpu_layers_setting > 0:
+                return f"{gpu.name}: {self.gpu_layers_setting} layers, as set; its free memory is unknown"
             return f"{gpu.name}: free memory unknown; every layer is offloaded (set GPU layers to limit it)"
         free = f"{format_size(gpu.free_bytes)} free"
-        if self.gpu_layers_setting == 0:
-            return f"{gpu.name} ({free}) not used: GPU layers is set to 0, so the model runs on the CPU"
         if gpu.unified:
             return f"{gpu.name}: all {fit.offloadable} layers run on it, in the memory above"
         if fit.all_fit:
