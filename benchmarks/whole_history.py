@@ -150,6 +150,7 @@ def main() -> int:
     deadline = started + args.max_seconds if args.max_seconds else None
     step = max(len(cases) // 10, 1)
     run_started = time.perf_counter()
+    last_print = 0.0
     stopped = None
     try:
         for i, case in enumerate(cases, 1):
@@ -162,9 +163,10 @@ def main() -> int:
             figures["own"] += result.prompt_tokens - prefix
             figures["parsed"] += int(result.parse_ok)
             figures["facts"] += len(result.facts)
-            if i % step == 0:
-                elapsed = time.perf_counter() - run_started
-                print(f"  {i:5d} turns, {60 * i / elapsed:7.1f} turns/min so far", flush=True)
+            elapsed = time.perf_counter() - run_started
+            if i % step == 0 or elapsed - last_print > 30:
+                last_print = elapsed
+                print(f"  {i:5d} turns in {elapsed:6.1f} s, {60 * i / elapsed:7.1f} turns/min so far", flush=True)
             if deadline is not None and time.perf_counter() > deadline:
                 stopped = f"stopped after {args.max_seconds:.0f} s (--max-seconds)"
                 break
