@@ -11,7 +11,8 @@
 #                                         offload, GPU-versus-CPU throughput; stashes any SmolLM2 part
 #   bash benchmarks/gpu_check.sh smol     stash the SmolLM2 parts carried in this call under /tmp; once
 #                                         all are there: the SmolLM2 engine tests, the 2,000-turn
-#                                         whole-history benchmark and eval_overhead on the 60 dev cases, GPU
+#                                         whole-history benchmark on the GPU (as far as 150 s go), GPU
+#                                         against CPU with capped answers, eval_overhead on 20 dev cases
 #   bash benchmarks/gpu_check.sh --dry [smol]   here, on the CPU: no wheels, no build; the .venv's Python
 #
 # Every stage is timed, has a hard timeout, and the whole run stays under GPU_CHECK_BUDGET seconds
@@ -61,7 +62,7 @@ export PY SITE OUT THREADS REPO SMOL_DIR SMOL_NAME LOG
 left() { echo $((BUDGET - ($(date +%s) - START))); }
 
 # stage NAME CAP_SECONDS COMMAND...: run with a hard timeout (the cap, or what is left of the budget),
-# tee into $OUT/NAME.log, say how long it took and how it ended.
+# tee into $LOG, say how long it took and how it ended (also in summary.txt).
 FAILED=()
 stage() {
     local name=$1 cap=$2; shift 2
