@@ -188,3 +188,11 @@ def test_model_info_has_a_gpu_line(capsys: pytest.CaptureFixture[str]) -> None:
         assert gpu_line.endswith("none: this llama.cpp build runs on the CPU only")
     else:  # a GPU build: the GPU is named, and the setting 0 keeps the model off it
         assert "GPU layers is set to 0" in gpu_line
+
+
+def test_apple_silicon_puts_every_layer_on_its_shared_memory_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Metal shares the RAM: no layer kept off the GPU would save memory, so -1 stays -1."""
+    from scallop_curator.hub import gpu_memory
+
+    monkeypatch.setattr(gpu_memory, "offload_backend", lambda: "Metal")
+    assert resolve_gpu_layers(TINY_QWEN35, -1, 8192, supports_offload=True) == -1

@@ -158,6 +158,9 @@ def resolve_gpu_layers(model_path: str | os.PathLike[str], requested: int, n_ctx
 
     backend = offload_backend() or ("Metal" if sys.platform == "darwin" else "CUDA" if shutil.which("nvidia-smi") else "GPU")
     gpu = gpu_memory(backend)
+    if gpu is not None and gpu.unified:
+        log.info("GPU layers: every layer (%s: the GPU shares the RAM, keeping layers off it saves none)", gpu.name)
+        return -1
     try:
         info = read_gguf_info(model_path, expected_architecture="")
     except GGUFProblem as problem:
