@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,16 @@ def options_from(users: list[str]) -> ImportOptions | None:
     return ImportOptions(user_names=tuple(names), user_by_log=by_log)
 
 
-def import_command(args: argparse.Namespace) -> int:
+def _with_progress(files: list[str]) -> Iterable[str]:
+    """A progress bar over several files; tqdm is imported only then (it costs start-up time)."""
+    if len(files) < 2:
+        return files
     from tqdm import tqdm
 
+    return tqdm(files, unit="file", file=sys.stderr)
+
+
+def import_command(args: argparse.Namespace) -> int:
     from scallop_curator.importers import ImportProblem, load_export
     from scallop_curator.store import Store, StoreError
 
@@ -60,7 +68,7 @@ def import_command(args: argparse.Namespace) -> int:
     options = options_from(getattr(args, "user", []) or [])
     status = 0
     started = time.perf_counter()
-    for name in tqdm(args.files, unit="file", file=sys.stderr, disable=len(args.files) < 2):
+    for name in _with_progress(args.files):
         try:
             summary = store.import_file(load_export(name, options), str(Path(name).resolve()))
         except (ImportProblem, StoreError) as problem:
