@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scallop_curator import paths
+from scallop_curator.cli import fail
 from scallop_curator.importers.base import ImportOptions
 
 
@@ -63,8 +64,7 @@ def import_command(args: argparse.Namespace) -> int:
     try:
         store = Store(paths.default_db_path(args.db))
     except StoreError as problem:
-        print(f"scallop-curator: {problem}", file=sys.stderr)
-        return 2
+        return fail(str(problem))
     options = options_from(getattr(args, "user", []) or [])
     status = 0
     started = time.perf_counter()
@@ -72,8 +72,7 @@ def import_command(args: argparse.Namespace) -> int:
         try:
             summary = store.import_file(load_export(name, options), str(Path(name).resolve()))
         except (ImportProblem, StoreError) as problem:
-            print(f"scallop-curator: {problem}", file=sys.stderr)
-            status = 2
+            status = fail(str(problem))
             continue
         print(f"{name}: {summary.format_name}, {summary.new_conversations} new conversations, "
               f"{summary.new_turns} new turns, {summary.unchanged_conversations} unchanged")

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scallop_curator.domain.conversation import Conversation
+from scallop_curator.domain.facts import EDITABLE_FIELDS  # kept as a JSON overlay of the user's changes
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
@@ -69,8 +70,6 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"*'
 
 
-#: The fields of a fact the user can change besides its text, kept as a JSON overlay.
-EDITABLE_FIELDS = ("subject", "category", "confidence", "action", "old_value", "replaces")
 
 
 def _now() -> str:
@@ -111,7 +110,7 @@ class Store:
         new_file = not self.path.exists()
         try:
             conn = sqlite3.connect(self.path, timeout=5.0)
-            self.db = sqlite_utils.Database(conn)
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)  # no plugins used: skip the scan of installed packages
             self.db.execute("PRAGMA journal_mode=WAL")
             # FULL: a decision shown as done must survive a crash or power cut right after.
             self.db.execute("PRAGMA synchronous=FULL")
