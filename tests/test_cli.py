@@ -91,6 +91,22 @@ def test_import_twice_adds_nothing_the_second_time(tmp_path: Path, sample_export
     assert "0 new conversations, 0 new turns, 5 unchanged" in second.stdout
 
 
+def test_import_loads_only_what_importing_needs(tmp_path: Path, sample_export: Path) -> None:
+    """`import` does not pay for the other subcommands' modules, Qt, or numpy (sqlite-utils' optional
+    import), and numpy still imports afterwards for whoever needs it."""
+    unwanted = ("scallop_curator.extraction", "scallop_curator.evaluation", "scallop_curator.exporters",
+                "scallop_curator.hub", "scallop_curator.ui", "PySide6", "numpy", "llama_cpp", "tqdm")
+    probe = ("import sys\nfrom scallop_curator.cli import main\ncode = main(sys.argv[2:])\n"
+             "loaded = sorted(m for m in sys.modules if m.startswith(tuple(sys.argv[1].split(','))))\n"
+             "import numpy, sqlite_utils\nprint('exit', code, 'loaded', loaded, 'numpy', numpy.zeros(2).sum())\n")
+    done = subprocess.run([sys.executable, "-c", probe, ",".join(unwanted), "import", str(sample_export),
+                           "--db", str(tmp_path / "x.db")], cwd=tmp_path, capture_output=True, text=True,
+                          env=os.environ.copy())
+    assert done.returncode == 0, done.stderr
+    assert "5 new conversations" in done.stdout
+    assert done.stdout.splitlines()[-1] == "exit 0 loaded [] numpy 0.0"
+
+
 def test_import_uses_the_db_environment_variable(tmp_path: Path, sample_export: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "from-env.db"

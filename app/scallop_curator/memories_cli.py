@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from scallop_curator import paths
+from scallop_curator.cli import fail as _fail
 from scallop_curator.domain.facts import CATEGORIES
 
 STATUSES = ("current", "superseded", "forgotten")
@@ -63,11 +63,6 @@ def add_export_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--target-db", type=Path, help="ScallopBot's memories.db")
     parser.add_argument("--budget", type=int, default=1500, help="text: at most this many characters (0: no limit)")
     parser.add_argument("--include-superseded", action="store_true", help="also memories replaced since")
-
-
-def _fail(message: str, code: int = 2) -> int:
-    print(f"scallop-curator: {message}", file=sys.stderr)
-    return code
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]

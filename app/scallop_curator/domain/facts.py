@@ -35,6 +35,11 @@ class Fact(BaseModel):
     replaces: str | None = Field(default=None, max_length=MAX_REPLACES)
 
 
+#: A fact's fields in the model's order, and those a user can change besides the text (``content``).
+FACT_FIELDS: tuple[str, ...] = tuple(Fact.model_fields)
+EDITABLE_FIELDS: tuple[str, ...] = FACT_FIELDS[1:]
+
+
 class FactList(BaseModel):
     """The whole answer for one turn; an empty list means nothing worth remembering."""
 

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scallop_curator import paths
+from scallop_curator.cli import fail as _fail
 from scallop_curator.evaluation.backends import DEFAULT_PROFILE, Backend, Client
 
 COLUMNS = ("run", "model", "profile", "agreement", "parse %", "median ms", "p90 ms", "precision", "recall",
@@ -43,11 +44,6 @@ def add_eval_parser(sub: Any) -> None:
     parser.add_argument("--db", help="the store the runs are saved in")
     parser.add_argument("--n-ctx", type=int, help="context size in tokens")
     parser.add_argument("--threads", type=int, help="CPU threads")
-
-
-def _fail(message: str) -> int:
-    print(f"scallop-curator: {message}", file=sys.stderr)
-    return 2
 
 
 def _number(value: float | int | None, digits: int = 3) -> str:

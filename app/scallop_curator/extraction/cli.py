@@ -11,17 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scallop_curator import paths
+from scallop_curator.cli import fail as _fail
 from scallop_curator.domain.clock import TIME_GRAINS
 
 if TYPE_CHECKING:
     from scallop_curator.domain.conversation import ExtractionCase
 
 ORDERS = ("export", "oldest", "newest")
-
-
-def _fail(message: str) -> int:
-    print(f"scallop-curator: {message}", file=sys.stderr)
-    return 2
 
 
 def add_extract_parser(sub: Any) -> None:

@@ -233,6 +233,8 @@ def storable_text(value: str) -> str:
 
     SQLite, Qt and every UTF-8 writer refuse them, so one such title would fail a whole import.
     """
+    if value.isascii():  # the common case, and far cheaper than encoding
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -241,15 +243,22 @@ def storable_text(value: str) -> str:
 
 
 def make_storable(result: ImportedFile) -> None:
-    """Every string an import hands on (ids, titles, texts, skipped notes) made storable, in place."""
+    """Every string an import hands on (ids, titles, texts, skipped notes) made storable, in place.
+    Only changed strings are set (setting a field of a pydantic model costs more than checking it)."""
     for conversation in result.conversations:
-        conversation.id = storable_text(conversation.id)
-        conversation.title = storable_text(conversation.title)
+        _set_storable(conversation, "id", "title")
         for turn in conversation.turns:
-            turn.text = storable_text(turn.text)
-            if turn.source_id is not None:
-                turn.source_id = storable_text(turn.source_id)
+            _set_storable(turn, "text", "source_id")
     result.skipped = [(storable_text(name), storable_text(reason)) for name, reason in result.skipped]
+
+
+def _set_storable(model: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(model, name)
+        if isinstance(value, str):
+            storable = storable_text(value)
+            if storable is not value:
+                setattr(model, name, storable)
 
 
 def stable_key(*parts: Any) -> str:
@@ -269,6 +278,10 @@ THINK_TAGS = re.compile(r"<think(?:ing)?>.*?(?:</think(?:ing)?>|\Z)", re.DOTALL 
 
 def strip_think(text: str) -> str:
     return THINK_TAGS.sub("", text)
+
+
+#: Export role names that are already ours (most formats use these words).
+ROLES = {"user": "user", "assistant": "assistant", "system": "system", "tool": "tool"}
 
 
 # ---------------------------------------------------------------- JSON

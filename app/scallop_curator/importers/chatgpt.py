@@ -11,9 +11,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scallop_curator.domain.conversation import Conversation, Turn
-from scallop_curator.importers.base import ImportedFile, Source, collect, title_of
+from scallop_curator.importers.base import ROLES, ImportedFile, Source, collect, title_of
 
-ROLES = {"user": "user", "assistant": "assistant", "system": "system", "tool": "tool"}
 
 # The model's private reasoning and the user's saved instructions/memories: never review text.
 NOT_REVIEW_TEXT = {"thoughts", "reasoning_recap", "user_editable_context", "model_editable_context"}

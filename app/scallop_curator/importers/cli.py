@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from scallop_curator import paths
+from scallop_curator.cli import fail
 from scallop_curator.importers.base import ImportOptions
 
 
@@ -46,26 +48,31 @@ def options_from(users: list[str]) -> ImportOptions | None:
     return ImportOptions(user_names=tuple(names), user_by_log=by_log)
 
 
-def import_command(args: argparse.Namespace) -> int:
+def _with_progress(files: list[str]) -> Iterable[str]:
+    """A progress bar over several files; tqdm is imported only then (it costs start-up time)."""
+    if len(files) < 2:
+        return files
     from tqdm import tqdm
 
+    return tqdm(files, unit="file", file=sys.stderr)
+
+
+def import_command(args: argparse.Namespace) -> int:
     from scallop_curator.importers import ImportProblem, load_export
     from scallop_curator.store import Store, StoreError
 
     try:
         store = Store(paths.default_db_path(args.db))
     except StoreError as problem:
-        print(f"scallop-curator: {problem}", file=sys.stderr)
-        return 2
+        return fail(str(problem))
     options = options_from(getattr(args, "user", []) or [])
     status = 0
     started = time.perf_counter()
-    for name in tqdm(args.files, unit="file", file=sys.stderr, disable=len(args.files) < 2):
+    for name in _with_progress(args.files):
         try:
             summary = store.import_file(load_export(name, options), str(Path(name).resolve()))
         except (ImportProblem, StoreError) as problem:
-            print(f"scallop-curator: {problem}", file=sys.stderr)
-            status = 2
+            status = fail(str(problem))
             continue
         print(f"{name}: {summary.format_name}, {summary.new_conversations} new conversations, "
               f"{summary.new_turns} new turns, {summary.unchanged_conversations} unchanged")

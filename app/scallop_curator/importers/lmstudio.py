@@ -11,6 +11,7 @@ from typing import Any
 
 from scallop_curator.domain.conversation import Conversation, Turn
 from scallop_curator.importers.base import (
+    ROLES,
     ImportedFile,
     Source,
     collect,
@@ -21,7 +22,6 @@ from scallop_curator.importers.base import (
     title_of,
 )
 
-ROLES = {"user": "user", "assistant": "assistant", "system": "system", "tool": "tool"}
 
 
 def _is_conversation(value: Any) -> bool:

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from scallop_curator.domain.facts import EDITABLE_FIELDS
+
 CURRENT, SUPERSEDED, FORGOTTEN = "current", "superseded", "forgotten"
 STATUSES = (CURRENT, SUPERSEDED, FORGOTTEN)
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -276,8 +278,7 @@ def keep_in_step(db: sqlite_utils.Database, proposal_id: int, keeps: bool,
     ).fetchone()
     if p[11]:  # the user's edits of subject, category, confidence, action, old_value, replaces win
         edits = json.loads(p[11])
-        p = (p[0], p[1], *(edits.get(name, p[2 + i]) for i, name in enumerate(
-            ("subject", "category", "confidence", "action", "old_value", "replaces"))), *p[8:11])
+        p = (p[0], p[1], *(edits.get(name, p[2 + i]) for i, name in enumerate(EDITABLE_FIELDS)), *p[8:11])
     text = p[1] if p[1] is not None else p[0]
     existing = db.execute("SELECT id FROM memories WHERE proposal_id = ?", [proposal_id]).fetchone()
     touched: set[int] = set()

@@ -16,11 +16,13 @@ from pathlib import Path
 import sqlite_utils
 
 from scallop_curator.domain.conversation import Conversation
+from scallop_curator.domain.facts import EDITABLE_FIELDS  # kept as a JSON overlay of the user's changes
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import memories, migrations, schema
 from scallop_curator.store.sessions import claim_origin, release_origin
+from scallop_curator.store.turn_inserts import TurnInserts
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
     ConversationSummary,
@@ -68,10 +70,6 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"*'
 
 
-#: The fields of a fact the user can change besides its text, kept as a JSON overlay.
-EDITABLE_FIELDS = ("subject", "category", "confidence", "action", "old_value", "replaces")
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -110,7 +108,7 @@ class Store:
         new_file = not self.path.exists()
         try:
             conn = sqlite3.connect(self.path, timeout=5.0)
-            self.db = sqlite_utils.Database(conn)
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)  # no plugins used: skip the scan of installed packages
             self.db.execute("PRAGMA journal_mode=WAL")
             # FULL: a decision shown as done must survive a crash or power cut right after.
             self.db.execute("PRAGMA synchronous=FULL")
@@ -193,6 +191,7 @@ class Store:
         grown: list[str] = []    # taken out again if it is cancelled or fails after a batch committed
         first_turn = (self.db.execute("SELECT MAX(id) FROM turns").fetchone()[0] or 0) + 1
         position = 0
+        inserts = TurnInserts(self.db)  # new turns go in many to a statement (see turn_inserts)
         try:
             while position < total:
                 batch_started, start = time.monotonic(), position
@@ -204,7 +203,7 @@ class Store:
                         if progress is not None and position % 200 == 0:
                             progress(position, total)
                         position += 1
-                        merged = self._merge_conversation(conversation, source_file, imported.format_name)
+                        merged = self._merge_conversation(conversation, source_file, imported.format_name, inserts)
                         if merged is None:
                             stored = self.db.execute("SELECT title FROM conversations WHERE id = ?",
                                                      [conversation.id]).fetchone()[0]
@@ -217,6 +216,7 @@ class Store:
                         (created if is_new else grown if added else []).append(conversation.id)
                         if position - start >= IMPORT_BATCH or time.monotonic() - batch_started > IMPORT_BATCH_SECONDS:
                             break
+                    inserts.flush()
         except (ImportCancelled, sqlite3.Error) as error:
             self._take_back(created, grown, first_turn)
             if isinstance(error, sqlite3.Error):
@@ -253,10 +253,12 @@ class Store:
                 self.db.execute("UPDATE turns SET idx = ? WHERE id = ?", [position, turn_id])
 
     def _merge_conversation(self, conversation: Conversation, source_file: str,
-                            format_name: str) -> tuple[int, bool] | None:
+                            format_name: str, inserts: TurnInserts) -> tuple[int, bool] | None:
         """Fold one conversation in (see :mod:`turn_merge`); None when it was refused: stored
         before with the roles swapped (another person taken as the user), left as it was."""
         is_new = self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation.id]).fetchone() is None
+        if not is_new:
+            inserts.flush()  # its turns are read below: a file may hold the same conversation twice
         stored = [] if is_new else [
             StoredRow(*row) for row in self.db.execute(
                 "SELECT id, role, text, source_id FROM turns WHERE conversation_id = ? ORDER BY idx, id",
@@ -289,12 +291,8 @@ class Store:
                 self.db.execute("UPDATE turns SET idx = ? WHERE id = ? AND idx IS NOT ?", [position, item, position])
                 continue
             turn = conversation.turns[item[1]]
-            # Plain SQL: sqlite-utils' insert() inspects the table on every call (most of an import's time).
-            self.db.execute(
-                "INSERT INTO turns (conversation_id, idx, role, text, time, source_id) VALUES (?, ?, ?, ?, ?, ?)",
-                [conversation.id, position, turn.role, turn.text, _iso(turn.time),
-                 _free_key(turn.role, turn.text, turn.source_id, taken)],
-            )
+            inserts.add(conversation.id, position, turn.role, turn.text, _iso(turn.time),
+                        _free_key(turn.role, turn.text, turn.source_id, taken))
         return len(plan.new), is_new
 
     # ---------------------------------------------------------------- reading

@@ -84,6 +84,10 @@ def _anchors(stored: list[StoredRow], incoming: list[Turn]) -> list[tuple[int, i
 def plan_merge(stored: list[StoredRow], incoming: list[Turn]) -> MergePlan:
     """How to fold ``incoming`` (the export's current turns) into ``stored`` (ordered by position)."""
     plan = MergePlan()
+    if not stored:  # a new conversation (nearly every one of a first import): every turn is new
+        plan.new = list(range(len(incoming)))
+        plan.order = [("new", i) for i in plan.new]
+        return plan
     anchors = _anchors(stored, incoming)
     s_from = i_from = 0
     for s_at, i_at in [*anchors, (len(stored), len(incoming))]:
