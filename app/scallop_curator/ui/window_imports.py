@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -12,11 +13,10 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from scallop_curator.importers import ImportOptions
-from scallop_curator.importers.speakers import SpeakerLog
-from scallop_curator.settings import SettingsError
-from scallop_curator.store import ImportSummary
-from scallop_curator.ui.speaker_dialog import SpeakerDialog
+if TYPE_CHECKING:
+    from scallop_curator.importers import ImportOptions
+    from scallop_curator.importers.speakers import SpeakerLog
+    from scallop_curator.store import ImportSummary
 
 EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
@@ -32,6 +32,8 @@ class ImportActions:
 
     def import_files(self, files: list[Path], options: ImportOptions | None = None) -> None:
         """Import in the background; each file is one transaction, so a bad one changes nothing."""
+        from scallop_curator.settings import SettingsError
+
         if not files:
             return
         self._import_new = None
@@ -76,6 +78,9 @@ class ImportActions:
 
     def _ask_speaker(self, path: str, logs: list[SpeakerLog]) -> None:
         """Who is the user, log by log; cancelling imports nothing of that file."""
+        from scallop_curator.importers import ImportOptions
+        from scallop_curator.ui.speaker_dialog import SpeakerDialog
+
         dialog = SpeakerDialog(self, Path(path).name, logs)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.import_files([Path(path)], ImportOptions(user_by_log=dialog.choices()))
@@ -85,12 +90,11 @@ class ImportActions:
             self._show_progress(False)
         if status == "cancelled":
             self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
-        self.conversations.reload()
-        self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
+        self.review.reload()
         if self._import_new:
             self.select_conversation(self._import_new)
-        elif self.current_conversation() is None and self.conversations.rowCount():
-            self.conversation_view.setCurrentIndex(self.conversations.index(0))
+        else:
+            self.review.select_first_if_none()
         self._update_status()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
