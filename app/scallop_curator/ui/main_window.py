@@ -10,10 +10,11 @@ Signals:
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QProgressBar, QPushButton
 
 from scallop_curator import paths
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from scallop_curator.domain.results import RunInfo
     from scallop_curator.domain.review import Status
     from scallop_curator.extraction.client import WorkerClient
+    from scallop_curator.importers import ImportOptions
     from scallop_curator.settings import Settings
     from scallop_curator.store import Store
     from scallop_curator.ui.extraction_controller import ExtractionController
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 CANCEL_KEY = "Ctrl+."
 
 
-class MainWindow(ImportActions, ExtractionActions, QMainWindow):
+class MainWindow(ExtractionActions, QMainWindow):
     filled = Signal()
 
     store: Store
@@ -51,6 +53,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
     ops: OperationsRunner
     review: ReviewController
     controller: ExtractionController
+    imports: ImportActions
     importer: ImportController
     conversations: ConversationListModel
     turns: TurnsModel
@@ -66,7 +69,6 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.is_filled = False
         self._run: tuple[int, RunInfo] | None = None
         self._remaining: list[ExtractionCase] = []  # what a stopped extraction still has to do
-        self._import_new: str | None = None
         self._shell_actions: list[QAction] = []
         self.setWindowTitle("Scallop Curator")
         self.setAcceptDrops(True)
@@ -202,7 +204,6 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         window is on screen, not when it is built."""
         from scallop_curator.settings import Settings
         from scallop_curator.ui.extraction_controller import ExtractionController
-        from scallop_curator.ui.import_controller import ImportController
         from scallop_curator.ui.memories_view import install as install_memories_view
         from scallop_curator.ui.model_label import ModelNamer
         from scallop_curator.ui.operations_runner import OperationsRunner
@@ -212,7 +213,8 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.settings = settings or Settings.load()
         self.setWindowTitle(f"Scallop Curator — {store.path.name}")
         self.controller = ExtractionController(client)
-        self.importer = ImportController(store.path)
+        self.imports = ImportActions(self, store.path)
+        self.importer = self.imports.importer
         self.ops = OperationsRunner(self, store)  # every store change goes through it; views hear on_changes
         self._model_namer = ModelNamer(self)
         self._model_namer.named.connect(self._model_named)
@@ -235,17 +237,29 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
         self.filled.emit()
 
     def _connect(self) -> None:
-        self.importer.progress.connect(self._import_progress)
-        self.importer.fileDone.connect(self._import_done)
-        self.importer.fileFailed.connect(lambda message: plain.warning(self, "Could not import", message))
-        self.importer.needsSpeaker.connect(self._ask_speaker)
-        self.importer.finished.connect(self._import_finished)
         self.cancel_button.clicked.connect(self.cancel_work)
         self.controller.modelState.connect(self._model_state_changed)
         self.controller.progress.connect(self._progress)
         self.controller.resultReady.connect(self._store_result)
         self.controller.finished.connect(self._extraction_finished)
         self.controller.failed.connect(self._extraction_failed)
+
+    # ------------------------------------------------------------------ imports (the controller's)
+    def open_dialog(self) -> None:
+        self.imports.open_dialog()
+
+    def import_files(self, files: list[Path], options: ImportOptions | None = None) -> None:
+        self.imports.import_files(files, options)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if files and self.is_filled:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, self, lambda: self.import_files(files))
 
     # ------------------------------------------------------------------ review (the controller's)
     def current_conversation(self) -> str | None:
