@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QProgressBar, QPushButton
 
 from scallop_curator import paths
@@ -77,7 +77,8 @@ class MainWindow(ExtractionActions, QMainWindow):
         self._build_actions()
         name_widgets(self)
         self.resize(1280, 780)
-        window_state.restore(self)
+        window_state.restore_geometry(self)
+        self._shown_once = False
         if store is not None:
             self.fill(store, settings, client)
 
@@ -231,6 +232,8 @@ class MainWindow(ExtractionActions, QMainWindow):
         self.review.reload()
         self.review.restore_position()
         self.welcome = Welcome(self)  # the first-run panel in the empty review area
+        if self._shown_once:
+            window_state.restore_splitters(self)
         self._update_status()
         self._update_resume_hint()
         self.proposal_view.setFocus()
@@ -385,6 +388,12 @@ class MainWindow(ExtractionActions, QMainWindow):
         from scallop_curator.ui.about import about_box
 
         about_box(self, self.store.path).exec()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # laid out at its real size now
+            self._shown_once = True
+            window_state.restore_splitters(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.is_filled:

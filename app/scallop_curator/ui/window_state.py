@@ -19,13 +19,19 @@ def window_ini() -> QSettings:
     return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
 
-def restore(window: QMainWindow) -> None:
-    """Geometry and splitters as they were; a value that is not what Qt wrote (an ini edited by
-    hand, or from another version) is ignored, never an error."""
-    state = window_ini()
-    geometry = state.value(GEOMETRY)
+def restore_geometry(window: QMainWindow) -> None:
+    """Size and place as they were; a value that is not what Qt wrote (an ini edited by hand, or
+    from another version) is ignored, never an error. The splitters wait for the window to be
+    shown (``restore_splitters``): restored into a splitter not laid out yet, they come out wrong."""
+    geometry = window_ini().value(GEOMETRY)
     if isinstance(geometry, QByteArray):
         window.restoreGeometry(geometry)
+
+
+def restore_splitters(window: QMainWindow, state: QSettings | None = None) -> None:
+    """When the window is first shown, and again once it is filled: moving the review page into
+    the page stack lays the splitters out anew."""
+    state = state or window_ini()
     for key, name in SPLITTERS.items():
         splitter = window.findChild(QSplitter, name)
         saved = state.value(key)
