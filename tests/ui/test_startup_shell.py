@@ -53,7 +53,7 @@ def test_the_window_is_shown_first_and_filled_after_its_first_paint(qtbot, sampl
     window.store.close()
 
 
-def test_a_store_that_cannot_be_opened_is_said_and_ends_the_event_loop_with_2(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_a_store_that_cannot_be_opened_is_said_and_the_window_given_up(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                              monkeypatch) -> None:
     from scallop_curator.ui import app
 
@@ -61,9 +61,9 @@ def test_a_store_that_cannot_be_opened_is_said_and_ends_the_event_loop_with_2(qt
     bad.write_bytes(b"this is not sqlite at all\n" * 200)
     said: list[str] = []
     monkeypatch.setattr(app, "_warn", lambda _parent, text: said.append(text))
-    window = app.open_window(db=str(bad))
-    qtbot.addWidget(window)
     loop = QEventLoop()
+    window = app.open_window(db=str(bad), unopenable=lambda: loop.exit(2))  # run() ends the app instead
+    qtbot.addWidget(window)
     QTimer.singleShot(30_000, lambda: loop.exit(99))  # a guard: the fill should end the loop long before
     assert loop.exec() == 2
     assert len(said) == 1 and str(bad) in said[0]

@@ -105,17 +105,19 @@ def _warn(parent: Any, text: str) -> None:
     box.exec()
 
 
-def open_window(files: list[str] | None = None, db: str | None = None) -> MainWindow:
+def open_window(files: list[str] | None = None, db: str | None = None,
+                unopenable: Callable[[], None] | None = None) -> MainWindow:
     """The window, shown at once as a shell; right after its first paint the store, the settings
     (what went wrong with them is shown once) and the views fill it (``MainWindow.filled``). A
-    store that cannot be opened is said plainly and the event loop ends with 2."""
+    store that cannot be opened is said plainly, then ``unopenable`` is called (``run`` ends
+    the app with 2)."""
     from scallop_curator.ui.main_window import MainWindow
 
     path = paths.default_db_path(db)
     window = MainWindow()
     window.setWindowTitle(f"Scallop Curator — {path.name}")
     window.show()
-    FirstPaint(window, lambda: _fill(window, path, files))
+    FirstPaint(window, lambda: _fill(window, path, files, unopenable))
     return window
 
 
@@ -144,9 +146,8 @@ class FirstPaint(QObject):
             callback()
 
 
-def _fill(window: MainWindow, path: Path, files: list[str] | None) -> None:
-    from PySide6.QtWidgets import QApplication
-
+def _fill(window: MainWindow, path: Path, files: list[str] | None,
+          unopenable: Callable[[], None] | None) -> None:
     from scallop_curator.settings import Settings
     from scallop_curator.store import Store, StoreError
 
@@ -154,7 +155,8 @@ def _fill(window: MainWindow, path: Path, files: list[str] | None) -> None:
         store = Store(path)
     except StoreError as problem:
         _warn(window, str(problem))  # plain text: the message names the store's path
-        QApplication.exit(2)
+        if unopenable is not None:
+            unopenable()
         return
     settings = Settings.load()
     window.fill(store, settings)
@@ -180,7 +182,7 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
     app.setWindowIcon(app_icon())
     apply_theme(app, saved_choice())  # before any window exists, so none is drawn twice
     install_crash_handler(log_path)
-    window = open_window(files, db)
+    window = open_window(files, db, unopenable=lambda: app.exit(2))
     # Once the window is filled: ask how to get a model when none is usable and the user never answered.
     window.filled.connect(lambda: QTimer.singleShot(0, window, lambda: _first_time_setup(window)))
     code = app.exec()

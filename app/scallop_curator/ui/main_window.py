@@ -23,7 +23,6 @@ from scallop_curator.ui.accessible_names import name_widgets
 from scallop_curator.ui.recent_files import RecentFilesMenu
 from scallop_curator.ui.review_page import ReviewPage
 from scallop_curator.ui.theme import add_theme_menu
-from scallop_curator.ui.welcome import Welcome
 from scallop_curator.ui.window_extraction import ExtractionActions
 from scallop_curator.ui.window_imports import ImportActions
 
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
     from scallop_curator.ui.operations_runner import OperationsRunner
     from scallop_curator.ui.review_controller import ReviewController
+    from scallop_curator.ui.welcome import Welcome
 
 #: Stops an extraction or import. Not Escape: Esc belongs to text fields and dialogs.
 CANCEL_KEY = "Ctrl+."
@@ -209,6 +209,7 @@ class MainWindow(ExtractionActions, QMainWindow):
         from scallop_curator.ui.model_label import ModelNamer
         from scallop_curator.ui.operations_runner import OperationsRunner
         from scallop_curator.ui.review_controller import ReviewController
+        from scallop_curator.ui.welcome import Welcome
 
         self.store = store
         self.settings = settings or Settings.load()

@@ -15,6 +15,7 @@ from scallop_curator.domain.review import Status
 from scallop_curator.store import Store, operations
 from scallop_curator.store.changes import Changes
 from scallop_curator.ui import roles
+from scallop_curator.ui.delegates import ConversationDelegate, ProposalDelegate, TurnDelegate
 from scallop_curator.ui.models import ConversationListModel, ProposalsModel, TurnsModel
 from scallop_curator.ui.operations_runner import OperationsRunner
 from scallop_curator.ui.review_page import NO_CONVERSATION, ReviewPage
@@ -41,6 +42,9 @@ class ReviewController(QObject):
         page.conversation_view.setModel(self.conversations)
         page.turn_view.setModel(self.turns)
         page.proposal_view.setModel(self.proposals)
+        page.conversation_view.setItemDelegate(ConversationDelegate(page.conversation_view))
+        page.turn_view.setItemDelegate(TurnDelegate(page.turn_view))
+        page.proposal_view.setItemDelegate(ProposalDelegate(page.proposal_view))
         self.filter_timer = QTimer(self, singleShot=True, interval=150)
         self.filter_timer.timeout.connect(self.apply_query)
         page.filter_edit.textChanged.connect(self.filter_timer.start)

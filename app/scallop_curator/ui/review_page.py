@@ -1,6 +1,7 @@
 """The review page's widgets: conversations | turns over the reader | proposals. Only Qt and
 light modules: it is built before the window is first shown, before the store is open, so start-up
-never waits for the store's imports. The ``ReviewController`` gives the views their models."""
+never waits for the store's imports. The ``ReviewController`` gives the views their models and
+the delegates that draw them (nothing to draw before)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scallop_curator.ui.delegates import ConversationDelegate, ProposalDelegate, TurnDelegate
 from scallop_curator.ui.reader import MessageReader
 from scallop_curator.ui.widgets import FilterEdit, pane
 
@@ -33,14 +33,11 @@ class ReviewPage(QSplitter):
         self.conversation_view = QListView(objectName="conversations")
         self.filter_edit = FilterEdit(self.conversation_view)
         self.filter_edit.setClearButtonEnabled(True)
-        self.conversation_view.setItemDelegate(ConversationDelegate(self.conversation_view))
         self.conversation_view.setUniformItemSizes(True)
         self.conversation_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.conversation_view.setResizeMode(QListView.ResizeMode.Adjust)
         self.turn_view = QListView(objectName="turns")
-        self.turn_view.setItemDelegate(TurnDelegate(self.turn_view))
         self.proposal_view = QListView(objectName="proposals")
-        self.proposal_view.setItemDelegate(ProposalDelegate(self.proposal_view))
         for view in (self.turn_view, self.proposal_view):
             view.setResizeMode(QListView.ResizeMode.Adjust)
             view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
