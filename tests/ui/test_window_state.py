@@ -113,3 +113,23 @@ def test_a_hub_model_label_is_found_off_the_ui_thread(qtbot, db_path: Path) -> N
     assert not window.model_label.text().startswith("looking for the model")
     assert "SmolLM2" in window.model_label.text() or "scallopmemory" in window.model_label.text()
     _close(window)
+
+
+def test_the_settings_dialog_changes_the_windows_own_settings(qtbot, db_path: Path, demo_model: Path,  # type: ignore[no-untyped-def]
+                                                               dialogs) -> None:
+    """Edit → Settings… edits the window's Settings object (not a copy), saves it, and the window
+    says so; a fresh start reads the same values."""
+    window = _window(qtbot, db_path, Settings(model_path=str(demo_model)))
+    settings = window.settings
+
+    def change_threads(dialog):  # type: ignore[no-untyped-def]
+        dialog.threads.setValue(3)
+        dialog.accept()
+        return dialog.result()
+
+    dialogs.answer("SettingsDialog", change_threads)
+    window.open_settings()
+    assert window.settings is settings and settings.engine.n_threads == 3
+    assert "Settings saved" in window.notice_label.text()
+    assert Settings.load().engine.n_threads == 3
+    _close(window)
