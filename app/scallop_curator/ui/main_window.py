@@ -176,7 +176,7 @@ class MainWindow(ExtractionActions, QMainWindow):
         self._action(review, "Read the whole &message", "M", lambda: self.reader.setFocus(),
                      "Go to the reader with the whole selected message")
 
-        model = menu.addMenu("&Model")
+        model = self.model_menu = menu.addMenu("&Model")  # fill() may add actions that need the store
         self.extract_action = self._action(model, "&Extract this conversation", "Ctrl+E", self.extract_current)
         self.extract_all_action = self._action(model, "Extract &all that is not extracted yet", "Ctrl+Shift+E",
                                                self.extract_all, "Extract every user turn that has no result yet")
