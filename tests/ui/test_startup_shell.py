@@ -75,3 +75,15 @@ def _env() -> dict[str, str]:
     import os
 
     return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def test_a_window_closed_before_it_is_filled_never_opens_the_store(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from scallop_curator import paths
+    from scallop_curator.ui import app
+
+    window = app.open_window()
+    qtbot.addWidget(window)
+    window.close()  # Ctrl+Q works in the shell too
+    qtbot.wait(app.FirstPaint.FALLBACK_MS + 200)  # past the paint and the fallback
+    assert not window.is_filled
+    assert not paths.default_db_path(None).exists()

@@ -143,7 +143,8 @@ class FirstPaint(QObject):
         callback, self._callback = self._callback, None
         if callback is not None:
             self._window.removeEventFilter(self)
-            callback()
+            if self._window.isVisible():  # not closed before it was ever painted
+                callback()
 
 
 def _fill(window: MainWindow, path: Path, files: list[str] | None,
