@@ -83,6 +83,7 @@ def test_a_whole_session_writes_only_private_files(qtbot, user_home: Path, tmp_p
     from scallop_curator.cli import main as cli_main
     from scallop_curator.domain.review import Status
     from scallop_curator.ui import app
+    from tests.ui.helpers import wait_filled
 
     tiny = one_turn_export(sample_export, "Sourdough starter", tmp_path / "in")
     out_folder = tmp_path / "out"
@@ -90,8 +91,8 @@ def test_a_whole_session_writes_only_private_files(qtbot, user_home: Path, tmp_p
 
     log_path = app.prepare_process()  # as `scallop-curator` starts
     window = app.open_window()
-    assert window is not None
     qtbot.addWidget(window)
+    wait_filled(qtbot, window)  # shown first, filled right after
     with qtbot.waitSignal(window.importer.finished, timeout=60_000):
         window.import_files([sample_export])
     conversation = next(s for s in window.store.conversations() if s.title == "Quick maths")

@@ -34,3 +34,11 @@ def write_chatgpt_export(path: Path, conversations: list[tuple[str, int, list[tu
                          "conversation_id": f"conv-{number}"})
     path.write_text(json.dumps(exported), encoding="utf-8")
     return path
+
+
+def wait_filled(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """``ui.app.open_window`` shows the window first and opens the store right after its first
+    paint: wait for that, whichever side of it the test is on."""
+    if not window.is_filled:
+        with qtbot.waitSignal(window.filled, timeout=60_000):
+            pass

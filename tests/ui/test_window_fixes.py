@@ -57,7 +57,7 @@ def test_a_filter_hiding_the_open_conversation_during_extraction(qtbot, open_win
         window.filter_edit.setText("no conversation is called this")
     else:
         window.date_combo.setCurrentIndex(1)  # past week: the sample is older
-    window._apply_query()
+    window.review.apply_query()
     assert window.conversations.rowCount() == 0
     assert window.current_conversation() == dutch.id
     assert _extract(qtbot, window, window.extract_current) == ["done"]  # every result updates the titles
@@ -288,7 +288,7 @@ def test_the_filter_searches_messages_too(qtbot, open_window, sample_export: Pat
 
     def titles(text: str) -> list[str]:
         window.filter_edit.setText(text)
-        window._apply_query()
+        window.review.apply_query()
         return [window.conversations.index(r).data() for r in range(window.conversations.rowCount())]
 
     assert titles("flashcards") == ["Dutch B1 study plan"]  # only in a message

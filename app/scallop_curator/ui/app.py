@@ -8,9 +8,13 @@ import logging
 import logging.handlers
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
 
 from scallop_curator import paths
 
@@ -60,13 +64,14 @@ def prepare_process() -> Path:
 
 
 def install_crash_handler(log_path: Path) -> None:
-    """Bugs reach a dialog naming the log file instead of silently killing the window."""
-    from PySide6.QtWidgets import QApplication
-
-    from scallop_curator.settings import SettingsError
-    from scallop_curator.ui.dialogs import show_crash
+    """Bugs reach a dialog naming the log file instead of silently killing the window. What the
+    hook shows is imported when it is called: installing it costs start-up nothing."""
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from scallop_curator.settings import SettingsError
+
         if isinstance(value, SettingsError):  # expected (a full disk): a plain message, wherever it was saved from
             log.warning("%s", value)
             if QApplication.instance() is not None:
@@ -75,6 +80,8 @@ def install_crash_handler(log_path: Path) -> None:
         details = "".join(traceback.format_exception(kind, value, tb))
         log.error("unhandled exception\n%s", details)
         if QApplication.instance() is not None:
+            from scallop_curator.ui.dialogs import show_crash
+
             show_crash(QApplication.activeWindow(), f"{kind.__name__}: {value}", details, str(log_path))
 
     sys.excepthook = hook
@@ -98,38 +105,74 @@ def _warn(parent: Any, text: str) -> None:
     box.exec()
 
 
-def open_window(files: list[str] | None = None, db: str | None = None) -> MainWindow | None:
-    """The store, the settings (what went wrong with them is shown once) and the window, shown;
-    None when the store cannot be opened (already said)."""
-    from PySide6.QtCore import QTimer
-
-    from scallop_curator.settings import Settings
-    from scallop_curator.store import Store, StoreError
+def open_window(files: list[str] | None = None, db: str | None = None,
+                unopenable: Callable[[], None] | None = None) -> MainWindow:
+    """The window, shown at once as a shell; right after its first paint the store, the settings
+    (what went wrong with them is shown once) and the views fill it (``MainWindow.filled``). A
+    store that cannot be opened is said plainly, then ``unopenable`` is called (``run`` ends
+    the app with 2)."""
     from scallop_curator.ui.main_window import MainWindow
 
-    try:
-        store = Store(paths.default_db_path(db))
-    except StoreError as problem:
-        _warn(None, str(problem))  # plain text: the message names the store's path
-        return None
-    settings = Settings.load()
-    window = MainWindow(store, settings)
+    path = paths.default_db_path(db)
+    window = MainWindow()
+    window.setWindowTitle(f"Scallop Curator — {path.name}")
     window.show()
+    FirstPaint(window, lambda: _fill(window, path, files, unopenable))
+    return window
+
+
+class FirstPaint(QObject):
+    """Calls back once, as soon as the window's first frame is painted (or after ``FALLBACK_MS``
+    when it is never painted, e.g. started minimised), from the event loop, not from the paint."""
+
+    FALLBACK_MS = 500
+
+    def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callback: Callable[[], None] | None = callback
+        window.installEventFilter(self)
+        QTimer.singleShot(self.FALLBACK_MS, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            self._window.removeEventFilter(self)
+            if self._window.isVisible():  # not closed before it was ever painted
+                callback()
+
+
+def _fill(window: MainWindow, path: Path, files: list[str] | None,
+          unopenable: Callable[[], None] | None) -> None:
+    from scallop_curator.settings import Settings
+    from scallop_curator.store import Store, StoreError
+
+    try:
+        store = Store(path)
+    except StoreError as problem:
+        _warn(window, str(problem))  # plain text: the message names the store's path
+        if unopenable is not None:
+            unopenable()
+        return
+    settings = Settings.load()
+    window.fill(store, settings)
     settle_heap()
     problems = settings.take_problems()
     if problems:
         QTimer.singleShot(0, window, lambda: _warn(window, "\n\n".join(problems)))
     if files:
         window.import_files([Path(f) for f in files])
-    return window
 
 
 def run(files: list[str] | None = None, db: str | None = None) -> int:
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from scallop_curator.ui.icon import app_icon
-    from scallop_curator.ui.model_setup import maybe_run_first_time_setup
     from scallop_curator.ui.theme import apply_theme, saved_choice
 
     log_path = prepare_process()
@@ -140,11 +183,16 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
     app.setWindowIcon(app_icon())
     apply_theme(app, saved_choice())  # before any window exists, so none is drawn twice
     install_crash_handler(log_path)
-    window = open_window(files, db)
-    if window is None:
-        return 2
-    # Once the window is up: ask how to get a model when none is usable and the user never answered.
-    QTimer.singleShot(0, window, lambda: maybe_run_first_time_setup(window))
+    window = open_window(files, db, unopenable=lambda: app.exit(2))
+    # Once the window is filled: ask how to get a model when none is usable and the user never answered.
+    window.filled.connect(lambda: QTimer.singleShot(0, window, lambda: _first_time_setup(window)))
     code = app.exec()
-    window.store.close()
+    if window.is_filled:
+        window.store.close()
     return code
+
+
+def _first_time_setup(window: MainWindow) -> None:
+    from scallop_curator.ui.model_setup import maybe_run_first_time_setup
+
+    maybe_run_first_time_setup(window)

@@ -3,11 +3,15 @@ the sentence the selected proposal most likely comes from highlighted and scroll
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
-from scallop_curator.store import StoredTurn
 from scallop_curator.ui.evidence import evidence_span
+
+if TYPE_CHECKING:
+    from scallop_curator.store import StoredTurn  # the store itself loads after the window shows
 
 
 class MessageReader(QPlainTextEdit):

@@ -6,27 +6,22 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QFileDialog,
     QMessageBox,
 )
 
-from scallop_curator.domain.conversation import ExtractionCase
-from scallop_curator.domain.results import RunInfo, TurnResult
-from scallop_curator.extraction.client import ModelSpec, WorkerClient
-from scallop_curator.extraction.model_file import (
-    ModelFileProblem,
-    check_gguf,
-    fingerprint,
-)
-from scallop_curator.extraction.models_on_disk import resolve_model
-from scallop_curator.extraction.prompt import PromptError, load_prompt
-from scallop_curator.hub.gguf_info import GGUFProblem, read_gguf_info
-from scallop_curator.hub.memory_estimate import estimate_memory
-from scallop_curator.store import StoreError
 from scallop_curator.ui import plain
-from scallop_curator.ui.model_setup import server_client_class, server_spec
+
+if TYPE_CHECKING:
+    from scallop_curator.domain.conversation import ExtractionCase
+    from scallop_curator.domain.results import RunInfo, TurnResult
+    from scallop_curator.extraction.client import ModelSpec
+
+# The model-side modules (llama.cpp's client, the GGUF reader with numpy, the Hub) are imported
+# where they are used, not with the window: start-up does not wait for them.
 
 log = logging.getLogger("ui")
 
@@ -36,6 +31,8 @@ class ExtractionActions:
     """Mixed into MainWindow; uses its store, controller, settings and status widgets."""
 
     def choose_model(self) -> None:
+        from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf
+
         name, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()), "GGUF models (*.gguf);;All files (*)")
         if not name:
             return
@@ -49,6 +46,8 @@ class ExtractionActions:
         self._update_status()
 
     def choose_prompt(self) -> None:
+        from scallop_curator.extraction.prompt import PromptError, load_prompt
+
         name, _ = QFileDialog.getOpenFileName(self, "Choose a prompt file", str(Path.home()), "Prompt files (*.txt);;All files (*)")
         if not name:
             return
@@ -67,6 +66,12 @@ class ExtractionActions:
         self.notify("Using the bundled prompt", 4000)
 
     def _model_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+        from scallop_curator.domain.results import RunInfo
+        from scallop_curator.extraction.client import ModelSpec, WorkerClient
+        from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf, fingerprint
+        from scallop_curator.extraction.models_on_disk import resolve_model
+        from scallop_curator.extraction.prompt import PromptError, load_prompt
+
         if self.settings.model_source == "server":
             return self._server_spec()
         if not isinstance(self.controller.client, WorkerClient):
@@ -90,6 +95,9 @@ class ExtractionActions:
 
     def _memory_is_enough(self, model: Path) -> bool:
         """Say before loading, not by crashing, when the model and its context will not fit."""
+        from scallop_curator.hub.gguf_info import GGUFProblem, read_gguf_info
+        from scallop_curator.hub.memory_estimate import estimate_memory
+
         if self.controller.client.loaded is not None and self.controller.client.loaded.model_path == str(model):
             return True
         try:
@@ -106,6 +114,10 @@ class ExtractionActions:
         return answer == QMessageBox.StandardButton.Yes
 
     def _server_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+        from scallop_curator.domain.results import RunInfo
+        from scallop_curator.extraction.prompt import PromptError, load_prompt
+        from scallop_curator.ui.model_setup import server_client_class, server_spec
+
         client_class = server_client_class()
         if client_class is None or not self.settings.server_url:
             plain.information(self, "No server", "Give the server's address first (Model → Choose model…).")
@@ -220,6 +232,8 @@ class ExtractionActions:
         self.controller.start(spec, cases)
 
     def _store_result(self, result: TurnResult) -> None:
+        from scallop_curator.store import StoreError
+
         if self._run is None:
             return
         run_id, info = self._run

@@ -1,60 +1,76 @@
-"""The window's import side: open, drop, background import with progress, who-is-the-user."""
+"""The window's import side: open, drop, background import with progress, who-is-the-user. It owns
+the background ``ImportController``; the window only forwards File → Open and dropped files."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QDialog,
-    QFileDialog,
-    QMessageBox,
-)
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
-from scallop_curator.importers import ImportOptions
-from scallop_curator.importers.speakers import SpeakerLog
-from scallop_curator.settings import SettingsError
-from scallop_curator.store import ImportSummary
-from scallop_curator.ui.speaker_dialog import SpeakerDialog
+from scallop_curator.ui import plain
+
+if TYPE_CHECKING:
+    from scallop_curator.importers import ImportOptions
+    from scallop_curator.importers.speakers import SpeakerLog
+    from scallop_curator.store import ImportSummary
+    from scallop_curator.ui.main_window import MainWindow
 
 EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
 
-class ImportActions:
-    """Mixed into MainWindow; uses its store, importer, settings and status widgets."""
+class ImportActions(QObject):
+    """Imports for one window: its settings remember the last folder, its status bar shows the
+    progress, its review page shows what came in."""
+
+    def __init__(self, window: MainWindow, store_path: Path) -> None:
+        from scallop_curator.ui.import_controller import ImportController
+
+        super().__init__(window)
+        self.window = window
+        self.importer = ImportController(store_path)
+        self._import_new: str | None = None  # the first conversation of the last file imported
+        self.importer.progress.connect(self._import_progress)
+        self.importer.fileDone.connect(self._import_done)
+        self.importer.fileFailed.connect(lambda message: plain.warning(window, "Could not import", message))
+        self.importer.needsSpeaker.connect(self._ask_speaker)
+        self.importer.finished.connect(self._import_finished)
 
     def open_dialog(self) -> None:
-        start = self.settings.last_export or str(Path.home())
-        names, _ = QFileDialog.getOpenFileNames(self, "Open chat export", start, EXPORT_FILTER)
+        start = self.window.settings.last_export or str(Path.home())
+        names, _ = QFileDialog.getOpenFileNames(self.window, "Open chat export", start, EXPORT_FILTER)
         if names:
             self.import_files([Path(n) for n in names])
 
     def import_files(self, files: list[Path], options: ImportOptions | None = None) -> None:
         """Import in the background; each file is one transaction, so a bad one changes nothing."""
+        from scallop_curator.settings import SettingsError
+
         if not files:
             return
         self._import_new = None
         self.importer.start([Path(f) for f in files], options)
-        QTimer.singleShot(500, self._show_import_progress)  # only slow work shows progress
-        self.settings.last_export = str(Path(files[-1]).resolve().parent)
+        QTimer.singleShot(500, self, self._show_import_progress)  # only slow work shows progress
+        settings = self.window.settings
+        settings.last_export = str(Path(files[-1]).resolve().parent)
         try:
-            self.settings.save()
+            settings.save()
         except SettingsError as problem:  # a full disk: the import goes on, the folder is not remembered
-            self.notify(str(problem), 10000)
+            self.window.notify(str(problem), 10000)
 
     def _show_import_progress(self) -> None:
         if self.importer.busy:
-            self._show_progress(True)
-            self.progress_bar.setRange(0, 0)
+            self.window._show_progress(True)
+            self.window.progress_bar.setRange(0, 0)
 
     def _import_progress(self, name: str, done: int, total: int) -> None:
         if total:
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(done)
-            self.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
+            self.window.progress_bar.setRange(0, total)
+            self.window.progress_bar.setValue(done)
+            self.window.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
         else:
-            self.progress_label.setText(f"reading {name}")
+            self.window.progress_label.setText(f"reading {name}")
 
     def _import_done(self, summary: ImportSummary, first_ids: list[str]) -> None:
         name = Path(summary.source).name
@@ -65,40 +81,33 @@ class ImportActions:
         if summary.skipped:
             message += f"; skipped {len(summary.skipped)}"
             box = QMessageBox(QMessageBox.Icon.Information, "Some conversations were skipped", f"{name}:\n" + "\n".join(
-                f"{title}: {reason}" for title, reason in summary.skipped[:20]), parent=self)
+                f"{title}: {reason}" for title, reason in summary.skipped[:20]), parent=self.window)
             box.setTextFormat(Qt.TextFormat.PlainText)  # titles and names come from the export
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.setObjectName("skippedBox")
             box.show()  # never blocks: the import has finished, this only reports
-        self.notify(message, 8000)
+        self.window.notify(message, 8000)
         if first_ids:
             self._import_new = first_ids[0]
 
     def _ask_speaker(self, path: str, logs: list[SpeakerLog]) -> None:
         """Who is the user, log by log; cancelling imports nothing of that file."""
-        dialog = SpeakerDialog(self, Path(path).name, logs)
+        from scallop_curator.importers import ImportOptions
+        from scallop_curator.ui.speaker_dialog import SpeakerDialog
+
+        dialog = SpeakerDialog(self.window, Path(path).name, logs)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.import_files([Path(path)], ImportOptions(user_by_log=dialog.choices()))
 
     def _import_finished(self, status: str) -> None:
-        if not self.controller.busy:
-            self._show_progress(False)
+        window = self.window
+        if not window.controller.busy:
+            window._show_progress(False)
         if status == "cancelled":
-            self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
-        self.conversations.reload()
-        self.conversations_title.setText(f"Conversations · {self.conversations.total:,}")
+            window.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
+        window.review.reload()
         if self._import_new:
-            self.select_conversation(self._import_new)
-        elif self.current_conversation() is None and self.conversations.rowCount():
-            self.conversation_view.setCurrentIndex(self.conversations.index(0))
-        self._update_status()
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.import_files(files))
+            window.review.select_conversation(self._import_new)
+        else:
+            window.review.select_first_if_none()
+        window._update_status()

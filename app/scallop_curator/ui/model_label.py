@@ -1,0 +1,55 @@
+"""The model's name in the status bar. A chosen file or a server is named at once; "the model
+you have" (no file chosen) means looking in the Hugging Face cache, which imports huggingface-hub
+(about half a second): that happens on a background thread, so neither start-up nor a settings
+change waits for it.
+
+Signals:
+    named(object, str): the settings key the name was found for, and the name.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from scallop_curator.ui.relay import UiRelay
+
+log = logging.getLogger("ui")
+
+Key = tuple[object, ...]
+
+
+def name_of(model: Path | None) -> str:
+    from scallop_curator.extraction.models_on_disk import describe
+
+    if model is None:
+        return "no model chosen"
+    name = describe(model)
+    return name if model.is_file() else f"{name} (file not found)"  # moved or deleted since chosen
+
+
+class ModelNamer(UiRelay):
+    named = Signal(object, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+
+    def name(self, key: Key, model_path: str | None) -> str | None:
+        """The name now when it is cheap; else None, and ``named`` brings it later."""
+        if model_path:
+            return name_of(Path(model_path))
+        threading.Thread(target=self._look_up, args=(key,), name="model-name", daemon=True).start()
+        return None
+
+    def _look_up(self, key: Key) -> None:
+        try:
+            from scallop_curator.extraction.models_on_disk import resolve_model
+
+            name = name_of(resolve_model(None))
+        except Exception:  # noqa: BLE001 - a label must not take the window down; logged for the bug report
+            log.exception("could not look for a downloaded model")
+            name = "no model found"
+        self.post("named", key, name)

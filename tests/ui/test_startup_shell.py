@@ -1,0 +1,89 @@
+"""Start-up: the window shows as a shell before the store is open, and fills right after its first
+paint. Its speed is measured by benchmarks/startup.py; these tests hold the behaviour."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+from tests.ui.helpers import import_and_wait, wait_filled
+
+#: What the window's own import path must not load: the store (sqlite-utils pulls numpy), the
+#: pydantic settings and facts, the GGUF reader, the Hub, the importers, the worker client.
+HEAVY = ("scallop_curator.store", "scallop_curator.settings", "scallop_curator.importers",
+         "scallop_curator.extraction.client", "scallop_curator.hub.gguf_info", "sqlite_utils", "numpy",
+         "pydantic", "huggingface_hub", "gguf")
+
+SHELL_PROBE = """
+import sys
+from PySide6.QtWidgets import QApplication
+from scallop_curator.ui import app
+qt = QApplication([])
+window = app.open_window()  # shown; the fill waits for the first paint, which needs the event loop
+print(" ".join(name for name in sys.argv[1:] if name in sys.modules))
+"""
+
+
+def test_the_shell_is_built_and_shown_without_the_heavy_modules(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", SHELL_PROBE, *HEAVY], capture_output=True, text=True, timeout=120,
+                          env={**_env(), "SCALLOP_CURATOR_HOME": str(tmp_path / "home")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ""  # none of them loaded before the window is shown
+
+
+def test_the_window_is_shown_first_and_filled_after_its_first_paint(qtbot, sample_export: Path) -> None:  # type: ignore[no-untyped-def]
+    from scallop_curator.ui import app
+
+    window = app.open_window()
+    qtbot.addWidget(window)
+    assert window.isVisible() and not window.is_filled
+    assert not hasattr(window, "store")
+    assert not window.accept_action.isEnabled() and not window.extract_action.isEnabled()
+    wait_filled(qtbot, window)
+    assert window.store.path.name == "memories.db" and window.windowTitle().endswith("memories.db")
+    assert window.accept_action.isEnabled() and window.extract_action.isEnabled()
+    assert not window.undo_action.isEnabled()  # nothing to undo yet: the status is computed, not just switched on
+    assert window.findChild(type(window.memories_view)) is window.memories_view
+    import_and_wait(qtbot, window, sample_export)
+    assert window.conversations.total == 5 and window.current_conversation() is not None
+    window.close()
+    window.store.close()
+
+
+def test_a_store_that_cannot_be_opened_is_said_and_the_window_given_up(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                             monkeypatch) -> None:
+    from scallop_curator.ui import app
+
+    bad = tmp_path / "memories.db"
+    bad.write_bytes(b"this is not sqlite at all\n" * 200)
+    said: list[str] = []
+    monkeypatch.setattr(app, "_warn", lambda _parent, text: said.append(text))
+    loop = QEventLoop()
+    window = app.open_window(db=str(bad), unopenable=lambda: loop.exit(2))  # run() ends the app instead
+    qtbot.addWidget(window)
+    QTimer.singleShot(30_000, lambda: loop.exit(99))  # a guard: the fill should end the loop long before
+    assert loop.exec() == 2
+    assert len(said) == 1 and str(bad) in said[0]
+    assert not window.is_filled
+    window.close()  # closing a window that never opened its store stops nothing and fails nothing
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def test_a_window_closed_before_it_is_filled_never_opens_the_store(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from scallop_curator import paths
+    from scallop_curator.ui import app
+
+    window = app.open_window()
+    qtbot.addWidget(window)
+    window.close()  # Ctrl+Q works in the shell too
+    qtbot.wait(app.FirstPaint.FALLBACK_MS + 200)  # past the paint and the fallback
+    assert not window.is_filled
+    assert not paths.default_db_path(None).exists()
