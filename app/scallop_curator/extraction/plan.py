@@ -16,6 +16,14 @@ from scallop_curator.extraction.profiles import PromptProfile
 from scallop_curator.extraction.speed import Speed
 
 CHARS_PER_TOKEN = 4
+#: An extraction longer than this (estimated) is shown to the user before it starts.
+LARGE_SECONDS = 120.0
+#: The orders a person may choose for a large extraction.
+ORDERS: dict[str, str] = {
+    "newest": "Newest turns first",
+    "selected": "Selected conversations first, then newest",
+    "oldest": "Oldest turns first",
+}
 
 
 @dataclass
@@ -95,3 +103,25 @@ def plan_estimate(profile: PromptProfile, cases: Iterable[ExtractionCase], speed
     if speed is not None:
         plan.seconds = speed.estimate(plan.evaluated_tokens, plan.turns)
     return plan
+
+
+def is_large(plan: Plan, max_turns: int = 50, max_seconds: float = LARGE_SECONDS) -> bool:
+    """Whether an extraction is worth a look before it starts: many turns, or a long estimate."""
+    return plan.turns > max_turns or (plan.seconds is not None and plan.seconds > max_seconds)
+
+
+def order_cases(cases: list[ExtractionCase], order: str, first: Iterable[str] = ()) -> list[ExtractionCase]:
+    """The turns in the order the user chose. ``newest``/``oldest`` sort by each turn's exact time
+    (turns without one go last, in their place); ``selected`` puts the conversations in ``first``
+    ahead (in their own order), then the rest newest first. Stable, so ties keep their place."""
+    if order == "selected":
+        chosen = set(first)
+        ahead = [case for case in cases if case.conversation_id in chosen]
+        rest = order_cases([case for case in cases if case.conversation_id not in chosen], "newest")
+        return ahead + rest
+    if order not in ("newest", "oldest"):
+        raise ValueError(f"unknown order {order!r}")
+    timed = [case for case in cases if case.sort_time is not None]
+    untimed = [case for case in cases if case.sort_time is None]
+    timed.sort(key=lambda case: case.sort_time, reverse=order == "newest")  # type: ignore[arg-type, return-value]
+    return timed + untimed

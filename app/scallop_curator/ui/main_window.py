@@ -49,6 +49,7 @@ from scallop_curator.ui.operations_runner import OperationsRunner
 from scallop_curator.ui.recent_files import RecentFilesMenu
 from scallop_curator.ui.reader import MessageReader
 from scallop_curator.ui.settings_dialog import open_settings
+from scallop_curator.ui.skipped_turns import install_turn_actions, show_skipped
 from scallop_curator.ui.theme import add_theme_menu
 from scallop_curator.ui.welcome import Welcome
 from scallop_curator.ui.widgets import FilterEdit, pane
@@ -244,6 +245,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
                                           "Stop the extraction or import")
         self.resume_action = self._action(model, "&Resume the stopped extraction", "Ctrl+R", self.resume_extraction)
         self.resume_action.setEnabled(False)
+        install_turn_actions(self, model)  # Extract the selected turn (also a skipped one)
         model.addSeparator()
         self._action(model, "Choose &model…", "", lambda: open_model_setup(self))
         self._action(model, "Open a GGUF &file…", "", self.choose_model)
@@ -424,6 +426,7 @@ class MainWindow(ImportActions, ExtractionActions, QMainWindow):
     def _update_status(self) -> None:
         pending = self.store.pending_count()
         self.pending_label.setText(f"{pending} pending")
+        show_skipped(self)
         self.undo_action.setEnabled(self.store.can_undo())
         self.redo_action.setEnabled(self.store.can_redo())
         s = self.settings
