@@ -224,3 +224,27 @@ def test_settings_dialog_sets_timezone_grain_and_skip_rules(qtbot) -> None:  # t
     reopened.timezone_combo.setCurrentIndex(0)
     reopened.ok_button.click()
     assert Settings.load().extraction.timezone is None
+
+
+@pytest.mark.modal("ExtractionPlanDialog")
+def test_review_goes_on_while_a_large_extraction_runs(qtbot, open_window, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from scallop_curator.domain.review import Status
+
+    monkeypatch.setenv("FAKE_ENGINE_DELAY", "1.5")  # the worker process reads it: turns take a while
+    window = open_window()
+    import_and_wait(qtbot, window, _export(tmp_path))
+    window.settings.extraction.confirm_turns = 1
+    _drive_plan(qtbot, lambda dialog: dialog.start_button.click())
+    with qtbot.waitSignal(window.controller.resultReady, timeout=60_000):
+        window.extract_all()
+    assert _plan_dialog() is None and window.controller.busy  # the plan is closed; the model works on
+    _selected_conversation(window, "Work")
+    qtbot.waitUntil(lambda: window.proposals.rowCount() > 0, timeout=30_000)
+    window.proposal_view.setCurrentIndex(window.proposals.index(0))
+    window.accept_current()
+    assert window.controller.busy
+    assert window.store.proposal(window.proposals.proposal(0).id).status is Status.ACCEPTED
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000) as finished:
+        window.cancel_work()
+    assert finished.args == ["cancelled"]
