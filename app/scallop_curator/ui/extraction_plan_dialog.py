@@ -222,7 +222,7 @@ def measure(window: Any, result: TurnResult) -> None:
     """One turn's time, towards this machine's measured speed on this model."""
     meter: SpeedMeter | None = getattr(window, "_speed_meter", None)
     if meter is not None:
-        meter.add(result.evaluated_tokens or result.prompt_tokens, result.latency_ms, result.parse_ok)
+        meter.add(result.evaluated_tokens, result.latency_ms, result.parse_ok)
 
 
 def finish_measuring(window: Any) -> None:
