@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from helpers import import_and_wait, write_chatgpt_export
+from scallop_curator import paths
 from scallop_curator.settings import Settings
 from scallop_curator.ui import roles
 from scallop_curator.ui.extraction_plan_dialog import ExtractionPlanDialog
@@ -102,6 +103,9 @@ def test_a_large_extraction_shows_its_plan_skips_by_rule_and_extracts_a_skipped_
     exam = next(s.id for s in window.store.conversations() if s.title == "Exam")
     assert started == [[(work, 0), (work, 4), (exam, 2)]]
     assert Settings.load().extraction.order == "oldest"  # the choice is remembered
+    # The run measured this machine's speed on this model, for the next plan's estimate.
+    measured = json.loads((paths.cache_dir() / "speed.json").read_text(encoding="utf-8"))
+    assert [entry["turns_measured"] for entry in measured.values()] == [3]
 
     # Marked, counted in the status bar and the list; not taken for a stopped job to resume.
     _selected_conversation(window, "Work")
@@ -124,14 +128,23 @@ def test_a_large_extraction_shows_its_plan_skips_by_rule_and_extracts_a_skipped_
 
 
 @pytest.mark.modal("ExtractionPlanDialog")
-def test_cancelling_the_plan_starts_nothing_and_marks_nothing(qtbot, open_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cancelling_the_plan_starts_nothing_and_marks_nothing(qtbot, open_window, tmp_path: Path,
+                                                              demo_model: Path) -> None:  # type: ignore[no-untyped-def]
+    from scallop_curator.extraction.model_file import fingerprint
+    from scallop_curator.extraction.prompt import load_prompt
+    from scallop_curator.extraction.speed import Speed, local_key, save_speed
+
+    # A speed measured earlier (by the window or by `extract`) on this model and prompt.
+    save_speed(local_key(fingerprint(demo_model), load_prompt("compact").version),
+               Speed(seconds_per_token=0.001, seconds_per_turn=40.0, turns_measured=12))
     window = open_window()
     import_and_wait(qtbot, window, _export(tmp_path))
     window.settings.extraction.skip_min_chars = 10
-    window.settings.extraction.confirm_turns = 0
+    window.settings.extraction.confirm_turns = 50  # 3 turns, but over 2 minutes at that speed
     shown = _drive_plan(qtbot, lambda dialog: dialog.reject())
     window.extract_all()
     assert shown and shown[0] == "Extract 3 turns?"
+    assert "time: about 2 min at this machine's measured speed" in shown[1]
     assert not window.controller.busy and window.store.last_run_status() is None
     assert "skipped" not in window.pending_label.text()
     assert "Extraction not started." in window.notice_label.text()
