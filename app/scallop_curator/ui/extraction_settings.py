@@ -30,10 +30,13 @@ PROFILE_LABELS: dict[str, str] = {
     "scallopbot": "scallopbot (ScallopBot's layout, with date, time and timezone)",
 }
 GRAINS: dict[str, str] = {
-    "day": "Day (noon): a day's turns share one evaluated prompt start — fastest",
-    "hour": "Hour: each hour's turns share one prompt start",
-    "minute": "Minute: exact, but the instructions are evaluated again for nearly every turn",
+    "day": "Day (fastest)",
+    "hour": "Hour",
+    "minute": "Minute (exact, slowest)",
 }
+GRAIN_TIP = ("How finely the time is shown. Day shows noon: all of a day's turns share one evaluated start of "
+             "the prompt. Hour shares it per hour. Minute is exact, but the instructions are evaluated again for "
+             "nearly every turn (much slower on a CPU).")
 
 
 def extraction_boxes(dialog: Any, layout: QVBoxLayout) -> None:
@@ -62,6 +65,7 @@ def extraction_boxes(dialog: Any, layout: QVBoxLayout) -> None:
     for key, label in GRAINS.items():
         grain.addItem(label, key)
     grain.setCurrentIndex(max(grain.findData(current.time_grain), 0))
+    grain.setToolTip(GRAIN_TIP)
     clock_hint = QLabel(objectName="clockHint")
     clock_hint.setWordWrap(True)
     clock_hint.setTextFormat(Qt.TextFormat.PlainText)

@@ -72,12 +72,20 @@ class SettingsDialog(QDialog):
         self._gguf: Any = None  # GGUFInfo of the local model, read once for the memory estimate
         self._gguf_for: str | None = None
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(980)  # two columns
         layout = QVBoxLayout(self)
-        layout.addWidget(self._model_box())
-        layout.addWidget(self._engine_box())
-        layout.addWidget(self._prompt_box())
-        extraction_boxes(self, layout)
+        # Two columns, so the dialog fits a laptop screen's height: the model, then the extraction.
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(self._model_box())
+        left.addWidget(self._engine_box())
+        left.addWidget(self._prompt_box())
+        left.addStretch(1)
+        extraction_boxes(self, right)
+        right.addStretch(1)
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        layout.addLayout(columns)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
