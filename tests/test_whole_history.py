@@ -134,3 +134,37 @@ def test_extraction_settings_persist_and_an_older_file_loads_with_defaults(tmp_p
     assert old.extraction == ExtractionSettings()
     assert old.extraction.timezone is None and old.extraction.time_grain == "day"
     assert paths.settings_path() != path  # the test wrote only its own file
+
+
+def test_the_exact_count_equals_rendering_every_turn_in_full_and_can_be_stopped(demo_model: Path,
+                                                                               sample_export: Path) -> None:
+    """plan_local renders each day's prefix once and tokenizes the template's fixed text once: the
+    figures must be those of rendering and tokenizing every turn on its own."""
+    import pytest
+    from llama_cpp import Llama
+
+    from scallop_curator.extraction.plan import Stopped, plan_local
+    from scallop_curator.extraction.prompt import load_prompt
+    from scallop_curator.extraction.rendering import PromptRenderer
+    from scallop_curator.importers import load_export
+
+    profile = load_prompt("scallopbot")
+    cases = [case for c in load_export(sample_export).conversations for case in c.extraction_cases("Europe/Lisbon", "hour")]
+    llm = Llama(model_path=str(demo_model), vocab_only=True, verbose=False)
+    try:
+        renderer = PromptRenderer(llm, profile)
+        each = [renderer.case_tokens(case) for case in cases]
+    finally:
+        llm.close()
+    prefixes = {tuple(prefix) for _total, prefix in each}
+    plan = plan_local(demo_model, profile, cases, None)
+    assert plan.turns == len(cases) and len(prefixes) > 1
+    assert plan.prompt_tokens == sum(total for total, _prefix in each)
+    assert plan.own_tokens == sum(total - len(prefix) for total, prefix in each)
+    assert plan.distinct_prefixes == len(prefixes)
+    assert plan.evaluated_tokens == plan.own_tokens + sum(len(p) for p in prefixes)
+
+    asked: list[int] = []
+    with pytest.raises(Stopped):
+        plan_local(demo_model, profile, cases, None, should_stop=lambda: asked.append(1) or len(asked) > 3)
+    assert len(asked) == 4  # stopped at the fourth turn, not at the end

@@ -6,9 +6,11 @@ the model (see ``speed``), so it is only given once a run on that model was meas
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from scallop_curator.domain.conversation import ExtractionCase
@@ -62,8 +64,16 @@ def format_duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def plan_local(model: Path, profile: PromptProfile, cases: Iterable[ExtractionCase], speed: Speed | None) -> Plan:
-    """Exact counts with the model's tokenizer and chat template (no weights loaded)."""
+class Stopped(Exception):
+    """The count was no longer wanted (the plan was closed)."""
+
+
+def plan_local(model: Path, profile: PromptProfile, cases: Iterable[ExtractionCase], speed: Speed | None,
+               should_stop: Callable[[], bool] | None = None) -> Plan:
+    """Exact counts with the model's tokenizer and chat template (no weights loaded).
+
+    The shared prefix depends only on the turn's shown date and time, so it is rendered once per
+    distinct one. ``should_stop`` is asked before each turn; when it says yes, :class:`Stopped`."""
     from llama_cpp import Llama
 
     from scallop_curator.extraction.rendering import PromptRenderer
@@ -71,16 +81,25 @@ def plan_local(model: Path, profile: PromptProfile, cases: Iterable[ExtractionCa
     llm = Llama(model_path=str(model), vocab_only=True, verbose=False)
     try:
         renderer = PromptRenderer(llm, profile)
+        # The template's own text between the slots repeats from turn to turn (the instructions):
+        # tokenized once per distinct text. prompt_tokens copies what it gets, never changes it.
+        renderer._tokens = functools.lru_cache(maxsize=512)(renderer._tokens)  # type: ignore[method-assign]
         plan = Plan()
-        prefixes: set[tuple[int, ...]] = set()
+        prefixes: dict[tuple[datetime, str], tuple[int, ...]] = {}
         for case in cases:
-            total, prefix = renderer.case_tokens(case)
+            if should_stop is not None and should_stop():
+                raise Stopped()
+            when, zone = renderer._clock(case)
+            total = len(renderer.prompt_tokens(case.context, case.message, when, zone))
+            prefix = prefixes.get((when, zone))
+            if prefix is None:
+                prefix = prefixes[(when, zone)] = tuple(renderer._prefix_for(when, zone))
             plan.turns += 1
             plan.prompt_tokens += total
             plan.own_tokens += total - len(prefix)
-            prefixes.add(tuple(prefix))
-        plan.distinct_prefixes = len(prefixes)
-        plan.evaluated_tokens = plan.own_tokens + sum(len(p) for p in prefixes)
+        distinct = set(prefixes.values())
+        plan.distinct_prefixes = len(distinct)
+        plan.evaluated_tokens = plan.own_tokens + sum(len(p) for p in distinct)
     finally:
         llm.close()
     if speed is not None:

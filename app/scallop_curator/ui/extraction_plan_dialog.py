@@ -30,7 +30,7 @@ from scallop_curator.domain.clock import UnknownZone, resolve_zone
 from scallop_curator.domain.conversation import ExtractionCase
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.extraction.client import ModelSpec
-from scallop_curator.extraction.plan import ORDERS, Plan, is_large, order_cases, plan_estimate, plan_local
+from scallop_curator.extraction.plan import ORDERS, Plan, Stopped, is_large, order_cases, plan_estimate, plan_local
 from scallop_curator.extraction.profiles import PromptProfile
 from scallop_curator.extraction.prompt import PromptError, load_prompt
 from scallop_curator.extraction.skip_rules import SkipRules
@@ -117,6 +117,7 @@ class ExtractionPlanDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._counter: _Counter | None = None
+        self._stop_counting = threading.Event()
         self.show_plan(plan)
 
     @property
@@ -136,10 +137,13 @@ class ExtractionPlanDialog(QDialog):
         self.summary.setText(self.summary.text() + "\n(counting the tokens with the model's vocabulary…)")
         counter = self._counter
         skipped = Counter(self.plan.skipped)
+        stop = self._stop_counting
 
         def work() -> None:
             try:
-                plan = plan_local(model, profile, cases, speed)
+                plan = plan_local(model, profile, cases, speed, should_stop=stop.is_set)
+            except Stopped:  # the plan was closed: the extraction must not share the CPU with a count
+                return
             except Exception as error:  # the estimate stays; an exact count is a nicety
                 log.warning("exact token count failed: %s", error)
                 counter.post("counted", None)
@@ -148,6 +152,11 @@ class ExtractionPlanDialog(QDialog):
             counter.post("counted", plan)
 
         threading.Thread(target=work, name="plan-count", daemon=True).start()
+
+    def done(self, result: int) -> None:
+        """Closing (Start or Cancel) stops a count still running."""
+        self._stop_counting.set()
+        super().done(result)
 
     def _counted(self, plan: Plan | None) -> None:
         if plan is None:
