@@ -102,6 +102,7 @@ class ExtractionPlanDialog(QDialog):
             self.order_combo.addItem(label, key)
         found = self.order_combo.findData(order)
         self.order_combo.setCurrentIndex(max(found, 0))
+        self.initial_order = self.order  # what was shown first: only a change the user made is remembered
         form.addRow("Order", self.order_combo)
         layout.addLayout(form)
         note = QLabel("You can review proposals while it runs. Cancel (Ctrl+.) stops it; Resume (Ctrl+R) carries "
@@ -195,7 +196,7 @@ def begin_extraction(window: Any, spec: ModelSpec, info: RunInfo, cases: list[Ex
             window.notify("Extraction not started.", 3000)
             return False
         order = dialog.order
-        if order != settings.extraction.order:
+        if order != dialog.initial_order:
             settings.extraction.order = order  # type: ignore[assignment]
             try:
                 settings.save()
