@@ -44,6 +44,21 @@ class EngineSettings(BaseModel):
     seed: int = 0
 
 
+class ExtractionSettings(BaseModel):
+    """What the window's extractions use besides the model: the clock a prompt shows, the rules that
+    leave turns out, and the order turns go in. Added in settings version 2 with defaults, so older
+    files load unchanged (no migration step needed)."""
+
+    timezone: str | None = Field(default=None, description="IANA zone turn times are shown in; None: this machine's.")
+    time_grain: Literal["minute", "hour", "day"] = Field(
+        default="day", description="How finely a prompt that shows the time shows it; day lets a day's turns share one prefix.")
+    skip_min_chars: int = Field(default=0, ge=0, le=100_000, description="Skip messages under this many characters; 0: off.")
+    skip_code: bool = Field(default=False, description="Skip messages that are pure code or log pastes.")
+    order: Literal["newest", "selected", "oldest"] = Field(default="newest", description="Which turns a large extraction does first.")
+    confirm_turns: int = Field(default=50, ge=0, le=1_000_000,
+                               description="Show the plan before an extraction of more turns than this (or over 2 minutes).")
+
+
 class Settings(BaseModel):
     schema_version: int = SCHEMA_VERSION
     model_path: str | None = None
@@ -63,6 +78,7 @@ class Settings(BaseModel):
     server_model: str | None = Field(default=None, description="A model id the server lists; None: the first it lists.")
     server_concurrency: int = Field(default=4, ge=1, le=64)
     first_run_done: bool = Field(default=False, description="The user has answered the first-run model question.")
+    extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
 
     # What the keychain holds as far as this object knows: saves skip the keychain when unchanged.
     _keychain_value: str | None = PrivateAttr(default=None)

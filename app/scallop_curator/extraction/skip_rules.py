@@ -4,7 +4,9 @@ marked with the rule that skipped it, counted, and extracted whenever the rule i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from scallop_curator.domain.conversation import ExtractionCase
 
@@ -36,6 +38,40 @@ class SkipRules:
     @property
     def active(self) -> bool:
         return self.min_chars > 0 or self.skip_code
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SkipRules:
+        """The rules a user set (``Settings.extraction``: ``skip_min_chars``, ``skip_code``)."""
+        return cls(min_chars=settings.skip_min_chars, skip_code=settings.skip_code)
+
+    def label(self, reason: str) -> str:
+        """What a reason means under these rules, for a mark a person reads."""
+        if reason == "short":
+            return f"short (under {self.min_chars} characters)" if self.min_chars else "short"
+        if reason == "code":
+            return "code or log paste"
+        return reason
+
+    def describe(self) -> str:
+        """The rules in one line, e.g. for the plan and the status bar's tooltip."""
+        parts = []
+        if self.min_chars:
+            parts.append(f"messages under {self.min_chars} characters")
+        if self.skip_code:
+            parts.append("pure code or log pastes")
+        return "skipping " + " and ".join(parts) if parts else "no turns skipped"
+
+    def split(self, cases: Iterable[ExtractionCase]) -> tuple[list[ExtractionCase], list[tuple[ExtractionCase, str]]]:
+        """(turns to extract, (turn, reason) for each skipped one), in the given order."""
+        kept: list[ExtractionCase] = []
+        skipped: list[tuple[ExtractionCase, str]] = []
+        for case in cases:
+            why = self.reason(case) if self.active else None
+            if why is None:
+                kept.append(case)
+            else:
+                skipped.append((case, why))
+        return kept, skipped
 
     def reason(self, case: ExtractionCase) -> str | None:
         """Why this turn is skipped ("short" or "code"), or None to extract it."""

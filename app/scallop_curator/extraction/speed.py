@@ -27,6 +27,39 @@ class Speed:
         return self.seconds_per_token * evaluated_tokens + self.seconds_per_turn * turns
 
 
+def local_key(model_hash: str, prompt_version: str) -> str:
+    """The key a local model's speed is kept under (the same for ``extract`` and the window)."""
+    return f"{model_hash}:{prompt_version}"
+
+
+def server_key(url: str, model: str | None) -> str:
+    return f"server:{url}:{model or ''}"
+
+
+class SpeedMeter:
+    """Collects one run's (evaluated tokens, seconds) per turn and keeps the fitted speed.
+
+    Turns run in parallel overlap, so a run with more than one in flight is not measured."""
+
+    def __init__(self, key: str, parallel: int = 1) -> None:
+        self.key = key
+        self.parallel = parallel
+        self.samples: list[tuple[int, float]] = []
+
+    def add(self, evaluated_tokens: int, latency_ms: float, parse_ok: bool = True) -> None:
+        if parse_ok and latency_ms > 0:
+            self.samples.append((evaluated_tokens, latency_ms / 1000))
+
+    def save(self) -> Speed | None:
+        """Fit and store the speed; None (nothing stored) with too few turns or turns in parallel."""
+        if self.parallel != 1:
+            return None
+        measured = fit_speed(self.samples)
+        if measured is not None:
+            save_speed(self.key, measured)
+        return measured
+
+
 def _file() -> Path:
     return paths.cache_dir() / "speed.json"
 

@@ -365,14 +365,17 @@ class Store:
 
     def conversation(self, conversation_id: str) -> Conversation:
         """Rebuild the domain conversation (used to build extraction cases)."""
-        row = self.db.execute("SELECT title FROM conversations WHERE id = ?", [conversation_id]).fetchone()
+        row = self.db.execute("SELECT title, created_at, updated_at FROM conversations WHERE id = ?",
+                              [conversation_id]).fetchone()
         if row is None:
             raise KeyError(conversation_id)
         turns = [
             {"role": t.role, "text": t.text, "time": t.time, "source_id": str(t.id)}
             for t in self.turns(conversation_id)
         ]
-        return Conversation.model_validate({"id": conversation_id, "title": row[0], "turns": turns})
+        # The dates too: a turn without its own time is shown the conversation's in the prompt.
+        return Conversation.model_validate({"id": conversation_id, "title": row[0], "created_at": row[1],
+                                            "updated_at": row[2], "turns": turns})
 
     def turns(self, conversation_id: str) -> list[StoredTurn]:
         rows = self.db.execute(

@@ -225,6 +225,9 @@ class MainWindow(ExtractionActions, QMainWindow):
         self.recent_files = RecentFilesMenu(self, self.file_menu, before=self._recent_files_before)
         self._connect()
         install_memories_view(self)  # Ctrl+2: the kept memories; File → Export
+        from scallop_curator.ui.skipped_turns import install_turn_actions
+
+        install_turn_actions(self, self.model_menu)  # Extract the selected turn (also a skipped one)
         for action in self._shell_actions:
             action.setEnabled(True)
         self.is_filled = True
@@ -321,6 +324,9 @@ class MainWindow(ExtractionActions, QMainWindow):
 
         pending = self.store.pending_count()
         self.pending_label.setText(f"{pending} pending")
+        from scallop_curator.ui.skipped_turns import show_skipped
+
+        show_skipped(self)
         self.undo_action.setEnabled(self.store.can_undo())
         self.redo_action.setEnabled(self.store.can_redo())
         s = self.settings

@@ -17,6 +17,7 @@ from scallop_curator.store import (
 )
 from scallop_curator.store import operations
 from scallop_curator.store.memories_relation import Relation, RelationKind
+from scallop_curator.store.skips import skipped_counts, skipped_turns
 from scallop_curator.store.store import normalise
 from scallop_curator.ui import plain, roles
 
@@ -36,6 +37,7 @@ class ConversationListModel(QAbstractListModel):
         self._store = store
         self._ids: list[str] = []
         self._cache: dict[str, ConversationSummary] = {}
+        self._skipped: dict[str, int] = {}  # turns left out by skip rules, per conversation (none: absent)
         self._total = 0
         self.text = ""
         self.since: str | None = None
@@ -56,6 +58,7 @@ class ConversationListModel(QAbstractListModel):
         self._total = self._store.conversation_count(self.text, self.since)
         self._ids = self._store.conversation_ids(self.text, self.since, self.order, self.PAGE, 0)
         self._cache = self._store.summaries(self._ids)
+        self._skipped = skipped_counts(self._store, self._ids)
         self.endResetModel()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
@@ -71,6 +74,7 @@ class ConversationListModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(more) - 1)
         self._ids.extend(more)
         self._cache.update(self._store.summaries(more))
+        self._skipped.update(skipped_counts(self._store, more))
         self.endInsertRows()
 
     @property
@@ -83,6 +87,9 @@ class ConversationListModel(QAbstractListModel):
         if not ids:
             return
         self._cache.update(self._store.summaries(ids))
+        for cid in ids:
+            self._skipped.pop(cid, None)
+        self._skipped.update(skipped_counts(self._store, ids))
         rows = [self._ids.index(i) for i in ids] if len(ids) < 50 else [0, len(self._ids) - 1]
         self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
@@ -126,21 +133,27 @@ class ConversationListModel(QAbstractListModel):
         if role == roles.UNEXTRACTED_ROLE:
             return row.unextracted
         if role == roles.SUBTITLE_ROLE:
-            return self.subtitle(row)
+            return self.subtitle(row, self._skipped.get(row.id, 0))
         if role == _TOOLTIP:
             extracted = f"{row.extracted_turns} of {row.user_turns} user turns extracted"
             date = f" · {row.created_at[:10]}" if row.created_at else ""
-            return plain.tooltip(f"{row.title}{date}\n{row.turn_count} turns · {extracted} · {row.pending} pending")
+            skipped = self._skipped.get(row.id, 0)
+            skips = f" · {skipped} skipped by your rules" if skipped else ""
+            return plain.tooltip(f"{row.title}{date}\n{row.turn_count} turns · {extracted}{skips} · {row.pending} pending")
         return None
 
     @staticmethod
-    def subtitle(row: ConversationSummary) -> str:
-        """Date, size and what is left to extract: tells apart conversations of the same title."""
+    def subtitle(row: ConversationSummary, skipped: int = 0) -> str:
+        """Date, size and what is left to extract (and what skip rules left out): tells apart
+        conversations of the same title."""
         parts = [row.created_at[:10] if row.created_at else "no date", f"{row.turn_count} turns"]
-        if row.user_turns and not row.extracted:
+        left = row.unextracted - skipped
+        if row.user_turns and not row.extracted and left > 0:
             parts.append("not extracted")
-        elif row.unextracted:
-            parts.append(f"{row.unextracted} not extracted")
+        elif left > 0:
+            parts.append(f"{left} not extracted")
+        if skipped:
+            parts.append(f"{skipped} skipped")
         return " · ".join(parts)
 
 
@@ -151,6 +164,8 @@ class TurnsModel(QAbstractListModel):
         self._turns: list[StoredTurn] = []
         self._results: dict[int, StoredTurnResult] = {}
         self._proposal_counts: dict[int, int] = {}
+        self._skipped: dict[int, str] = {}  # turn id -> the skip rule that left it out
+        self._conversation_date: str | None = None
         self.conversation_id: str | None = None
         self.highlight_turn: int | None = None
 
@@ -174,8 +189,11 @@ class TurnsModel(QAbstractListModel):
 
     def _read(self) -> None:
         if self.conversation_id is None:
-            self._turns, self._results, self._proposal_counts = [], {}, {}
+            self._turns, self._results, self._proposal_counts, self._skipped = [], {}, {}, {}
             return
+        self._skipped = skipped_turns(self._store, self.conversation_id)
+        summary = self._store.summaries([self.conversation_id]).get(self.conversation_id)
+        self._conversation_date = summary.created_at if summary else None
         self._turns = self._store.turns(self.conversation_id)
         self._results = self._store.turn_results(self.conversation_id)
         counts: dict[int, int] = {}
@@ -205,6 +223,8 @@ class TurnsModel(QAbstractListModel):
         count = self._proposal_counts.get(turn.id, 0)
         if result is None:
             by_hand = f"{count} added by hand · " if count else ""
+            if turn.id in self._skipped:
+                return f"{by_hand}⊘ skipped: {self._skipped[turn.id]} · Ctrl+Shift+T extracts it"
             return f"{by_hand}○ not extracted yet"
         if not result.parse_ok:
             return f"⚠ the model's answer could not be read: {result.error}"
@@ -228,11 +248,25 @@ class TurnsModel(QAbstractListModel):
         if role == roles.HIGHLIGHT_ROLE:
             return turn.id == self.highlight_turn
         if role == _TOOLTIP:
-            return plain.tooltip(f"{turn.role} · turn {turn.index + 1} · {turn.time or 'no time'}")
+            dated = f"\n{undated}" if turn.role == "user" and (undated := time_note(turn.time, self._conversation_date)) else ""
+            return plain.tooltip(f"{turn.role} · turn {turn.index + 1} · {turn.time or 'no time'}{dated}")
         return None
+
+    def is_skipped(self, turn: StoredTurn) -> bool:
+        """Left out by a skip rule and not extracted since."""
+        return turn.id in self._skipped and turn.id not in self._results
 
     def is_extracted(self, turn: StoredTurn) -> bool:
         return turn.id in self._results
+
+
+def time_note(turn_time: str | None, conversation_date: str | None) -> str | None:
+    """What a prompt showed as the date of a turn without its own time (None: it has one)."""
+    if turn_time:
+        return None
+    if conversation_date:
+        return f"no time of its own: the prompt was given the conversation's date ({conversation_date[:10]})"
+    return "no date at all: the prompt was given the day of the extraction"
 
 
 _EMPTY = {"", "none", "null", "n/a", "-", "nothing"}
@@ -259,6 +293,7 @@ class ProposalsModel(QAbstractListModel):
         self._rows: list[StoredProposal] = []
         self._saved: dict[tuple[str, str], int] = {}
         self._relations: dict[int, Relation] = {}  # pending proposal -> its relation to kept memories
+        self._undated: dict[int, str] = {}  # turn id -> what its prompt showed as its date, when it had no time
         self.conversation_id: str | None = None
 
     def load(self, conversation_id: str | None) -> None:
@@ -267,7 +302,16 @@ class ProposalsModel(QAbstractListModel):
         self._rows = self._store.proposals(conversation_id) if conversation_id else []
         self._saved = self._store.saved_facts()
         self._relations = {}
+        self._undated = self._read_undated()
         self.endResetModel()
+
+    def _read_undated(self) -> dict[int, str]:
+        if self.conversation_id is None or not self._rows:
+            return {}
+        summary = self._store.summaries([self.conversation_id]).get(self.conversation_id)
+        date = summary.created_at if summary else None
+        return {turn.id: note for turn in self._store.turns(self.conversation_id)
+                if turn.role == "user" and (note := time_note(turn.time, date))}
 
     def already_saved(self, proposal: StoredProposal) -> bool:
         """The same fact about the same subject is kept from another proposal already."""
@@ -336,6 +380,9 @@ class ProposalsModel(QAbstractListModel):
             parts.append("added by hand")
         if proposal.truncated:
             parts.append("from a cut message")
+        if not proposal.manual and proposal.turn_id in self._undated:
+            parts.append("dated by its conversation" if "conversation" in self._undated[proposal.turn_id]
+                         else "undated turn")
         return " · ".join(parts)
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
@@ -360,5 +407,6 @@ class ProposalsModel(QAbstractListModel):
             original = f"\nmodel wrote: {proposal.content}" if proposal.edited_text is not None else ""
             found = self.relation(proposal)
             related = "".join(f"\n{found.kind.value}: {m.content}" for m in found.memories) if found else ""
-            return plain.tooltip(f"{proposal.text}\n{self.detail(proposal)}\nturn {proposal.turn_index + 1} · {source}{original}{related}")
+            undated = f"\n{self._undated[proposal.turn_id]}" if proposal.turn_id in self._undated and not proposal.manual else ""
+            return plain.tooltip(f"{proposal.text}\n{self.detail(proposal)}\nturn {proposal.turn_index + 1} · {source}{original}{related}{undated}")
         return None

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -28,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from scallop_curator.extraction.models_on_disk import resolve_model
-from scallop_curator.extraction.prompt import BUNDLED, PromptError, load_prompt
+from scallop_curator.extraction.prompt import PromptError, load_prompt
 from scallop_curator import keychain
 from scallop_curator.settings import EngineSettings, Settings, SettingsError
+from scallop_curator.ui.extraction_settings import PROFILE_LABELS, accept_extraction, extraction_boxes
 from scallop_curator.ui.model_setup import (
     ERROR_STYLE,
     WARNING_STYLE,
@@ -70,11 +72,20 @@ class SettingsDialog(QDialog):
         self._gguf: Any = None  # GGUFInfo of the local model, read once for the memory estimate
         self._gguf_for: str | None = None
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(980)  # two columns
         layout = QVBoxLayout(self)
-        layout.addWidget(self._model_box())
-        layout.addWidget(self._engine_box())
-        layout.addWidget(self._prompt_box())
+        # Two columns, so the dialog fits a laptop screen's height: the model, then the extraction.
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(self._model_box())
+        left.addWidget(self._engine_box())
+        left.addWidget(self._prompt_box())
+        left.addStretch(1)
+        extraction_boxes(self, right)
+        right.addStretch(1)
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        layout.addLayout(columns)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -200,7 +211,12 @@ class SettingsDialog(QDialog):
     def _prompt_box(self) -> QGroupBox:
         box = QGroupBox("Extraction prompt")
         layout = QVBoxLayout(box)
-        self.prompt_bundled = QRadioButton(f"The bundled prompt ({Path(BUNDLED).stem})", objectName="promptBundled")
+        self.prompt_bundled = QRadioButton("The bundled prompt:", objectName="promptBundled")
+        self.profile_combo = QComboBox(objectName="promptProfile")
+        for name, label in PROFILE_LABELS.items():
+            self.profile_combo.addItem(label, name)
+        self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(self.draft.prompt_profile), 0))
+        self.profile_combo.activated.connect(lambda _i: self.prompt_bundled.setChecked(True))
         self.prompt_custom = QRadioButton("My own prompt file:", objectName="promptCustom")
         group = QButtonGroup(self)
         group.addButton(self.prompt_bundled)
@@ -216,7 +232,10 @@ class SettingsDialog(QDialog):
         self.prompt_status = QLabel("", objectName="promptStatus")
         self.prompt_status.setWordWrap(True)
         self.prompt_status.setTextFormat(Qt.TextFormat.PlainText)
-        layout.addWidget(self.prompt_bundled)
+        bundled_row = QHBoxLayout()
+        bundled_row.addWidget(self.prompt_bundled)
+        bundled_row.addWidget(self.profile_combo, 1)
+        layout.addLayout(bundled_row)
         layout.addLayout(row)
         layout.addWidget(self.prompt_status)
         (self.prompt_custom if self.draft.prompt_path else self.prompt_bundled).setChecked(True)
@@ -259,7 +278,10 @@ class SettingsDialog(QDialog):
         usable, prompt_path = self._chosen_prompt()
         if not usable:
             return
+        if not accept_extraction(self):
+            return
         self.draft.prompt_path = prompt_path
+        self.draft.prompt_profile = str(self.profile_combo.currentData())
         self.draft.engine = EngineSettings(
             n_ctx=self.context.value(), n_threads=self.threads.value(), n_batch=self.batch.value(),
             n_gpu_layers=self.gpu_layers.value(), seed=self.draft.engine.seed,

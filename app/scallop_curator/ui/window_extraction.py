@@ -153,13 +153,16 @@ class ExtractionActions:
         self._extract(ids, only_new=True)
 
     def _unextracted_cases(self, conversation_ids: list[str]) -> list[ExtractionCase]:
+        from scallop_curator.ui import extraction_plan_dialog as plan_ui
         cases = []
         for cid in conversation_ids:
             done = self.store.extracted_turn_indexes(cid)
-            cases.extend(c for c in self.store.conversation(cid).extraction_cases() if c.turn_index not in done)
+            cases.extend(c for c in self.store.conversation(cid).extraction_cases(*plan_ui.clock_of(self.settings))
+                         if c.turn_index not in done)
         return cases
 
     def _extract(self, conversation_ids: list[str], only_new: bool = False) -> None:
+        from scallop_curator.ui import extraction_plan_dialog as plan_ui
         if self.controller.busy:
             self.notify("An extraction is already running.", 3000)
             return
@@ -170,11 +173,12 @@ class ExtractionActions:
         if only_new:
             cases = self._unextracted_cases(conversation_ids)
         else:
-            cases = [case for cid in conversation_ids for case in self.store.conversation(cid).extraction_cases()]
+            cases = [case for cid in conversation_ids
+                     for case in self.store.conversation(cid).extraction_cases(*plan_ui.clock_of(self.settings))]
         if not cases:
             self.notify("This conversation has no user turns to extract.", 4000)
             return
-        self._start_job(spec, info, cases)
+        plan_ui.begin_extraction(self, spec, info, cases, [self.current_conversation()])
 
     def _stopped_job_conversations(self) -> list[str]:
         saved = self.store.get_meta("extraction.job")
@@ -190,20 +194,23 @@ class ExtractionActions:
         return self._unextracted_cases([i for i in ids if i in known])
 
     def _stopped_job_size(self) -> int:
+        from scallop_curator.store.skips import skipped_total
         if self._remaining:
             return len(self._remaining)
         ids = self._stopped_job_conversations()
-        return sum(self.store.unextracted_turn_count(ids[i:i + 500]) for i in range(0, len(ids), 500))
+        return max(0, sum(self.store.unextracted_turn_count(ids[i:i + 500]) for i in range(0, len(ids), 500))
+                   - skipped_total(self.store, ids))  # skipped turns wait for the user, not for Resume
 
     def resume_extraction(self) -> None:
         """Carry on where a cancelled or failed extraction stopped, without redoing finished turns."""
+        from scallop_curator.ui import extraction_plan_dialog as plan_ui
         cases = [] if self.controller.busy else self._stopped_job()
         if not cases:
             self.notify("There is no stopped extraction to resume.", 3000)
             return
         prepared = self._model_spec()
         if prepared is not None:
-            self._start_job(*prepared, cases)
+            plan_ui.begin_extraction(self, *prepared, cases, [self.current_conversation()])
 
     def _update_resume_hint(self) -> None:
         """A lasting hint (not a passing note) while a stopped extraction has turns left; it is
@@ -232,6 +239,7 @@ class ExtractionActions:
         self.controller.start(spec, cases)
 
     def _store_result(self, result: TurnResult) -> None:
+        from scallop_curator.ui import extraction_plan_dialog as plan_ui
         from scallop_curator.store import StoreError
 
         if self._run is None:
@@ -243,6 +251,7 @@ class ExtractionActions:
             log.warning("could not store result for turn %s: %s", result.turn_index, error)
             self.notify(f"A result could not be saved ({error}); Resume will extract that turn again.", 8000)
             return
+        plan_ui.measure(self, result)
         self._remaining = [c for c in self._remaining
                            if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
         if result.conversation_id == self.current_conversation():
@@ -263,9 +272,11 @@ class ExtractionActions:
         self._update_status()
 
     def _extraction_finished(self, status: str) -> None:
+        from scallop_curator.ui import extraction_plan_dialog as plan_ui
         if self._run is not None:
             self.store.finish_run(self._run[0], status)
             self._run = None
+        plan_ui.finish_measuring(self)
         self._show_progress(False)
         if status == "done" and not self._remaining:
             self.notify("Extraction finished.", 5000)
