@@ -120,7 +120,17 @@ def main() -> None:
             started = time.perf_counter()
             operations.decide(store, proposal_id, Status.ACCEPTED)
             decisions.append(time.perf_counter() - started)
-        print(f"one decision committed (relation + write, synchronous=FULL): {ms(decisions)}   target median < 5 ms")
+        print(f"one decision committed, cold (relation + write, synchronous=FULL): {ms(decisions)}   target median < 5 ms")
+
+        proposals = pending(store, args.tries, rng)
+        shown = []
+        for proposal_id in proposals:
+            operations.relation_of(store, store.proposal(proposal_id))  # the review row shows it first
+            started = time.perf_counter()
+            operations.decide(store, proposal_id, Status.ACCEPTED)
+            shown.append(time.perf_counter() - started)
+        print(f"one decision committed, as the review makes it (relation already shown): {ms(shown)}   "
+              "target median < 5 ms")
 
         from PySide6.QtWidgets import QApplication
 

@@ -38,9 +38,14 @@ def _reading(store: Store, read: Callable[[], object]) -> object:
 
 # ---------------------------------------------------------------- relations
 def relation_of(store: Store, proposal: StoredProposal, text: str | None = None) -> Relation:
-    """How this proposal (or ``text``, its edited wording) relates to the current kept memories."""
-    return relation(store.db, text if text is not None else proposal.text, proposal.subject, proposal.category,
-                    proposal.action, proposal.old_value, proposal.replaces, exclude_proposal=proposal.id)
+    """How this proposal (or ``text``, its edited wording) relates to the current kept memories; the
+    review's answer is reused by the decision while no kept memory changed in between."""
+    wording = text if text is not None else proposal.text
+    key = (proposal.id, wording, proposal.subject, proposal.category, proposal.action, proposal.old_value,
+           proposal.replaces)
+    return store.relations.get(key, lambda: relation(
+        store.db, wording, proposal.subject, proposal.category, proposal.action, proposal.old_value,
+        proposal.replaces, exclude_proposal=proposal.id))
 
 
 def effect_for(found: Relation, choice: str | None = None) -> dict | None:
@@ -59,9 +64,11 @@ def effect_for(found: Relation, choice: str | None = None) -> dict | None:
 
 
 # ---------------------------------------------------------------- review
-def _decided(store: Store, proposal_ids: Iterable[int], focus: int | None = None) -> Changes:
+def _decided(store: Store, proposal_ids: Iterable[int], focus: int | None = None,
+             known: list[StoredProposal] | None = None) -> Changes:
+    """``known``: the proposals as read before the decision (their conversation and turn never change)."""
     ids = list(proposal_ids)
-    rows = [store.proposal(i) for i in ids]
+    rows = known if known is not None else [store.proposal(i) for i in ids]
     return Changes(conversations=frozenset(p.conversation_id for p in rows), turns=frozenset(p.turn_id for p in rows),
                    proposals=frozenset(ids), memories=frozenset(store.last_touched), journal=True, focus=focus)
 
@@ -74,7 +81,7 @@ def decide(store: Store, proposal_id: int, status: Status, edited_text: str | No
     if status.keeps_memory:
         effect = effect_for(_reading(store, lambda: relation_of(store, proposal, edited_text)), choice)  # type: ignore[arg-type]
     store.decide(proposal_id, status, edited_text, fields=fields, effect=effect)
-    return _decided(store, [proposal_id])
+    return _decided(store, [proposal_id], known=[proposal])
 
 
 def pending_matching(store: Store, category: str | None = None, below: float | None = None,

@@ -20,6 +20,7 @@ from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import memories, migrations, schema
+from scallop_curator.store.relation_cache import RelationCache
 from scallop_curator.store.sessions import claim_origin, release_origin
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
@@ -121,6 +122,7 @@ class Store:
                 migrations.migrate(self.db)
             with self._immediate():
                 self.origin = claim_origin(self.db)
+            self.relations = RelationCache(self.db)
         except migrations.NewerStore as error:
             raise StoreError(f"{self.path} was written by a newer Scallop Curator ({error}); "
                              "update the app to open it.") from error
