@@ -133,3 +133,39 @@ def test_export_dialog_previews_plain_text_and_writes_the_file(qtbot, tmp_path: 
     dialog.path.setText(str(tmp_path / "missing.db"))
     assert not dialog.run_export() and "does not exist" in dialog.result.text()
     store.close()
+
+
+def test_ctrl_z_undoes_and_redoes_memory_changes_from_both_views(open_window, prepared, qtbot) -> None:  # type: ignore[no-untyped-def]
+    path, conversation_id, (paris, _berlin, _bike) = prepared
+    window = open_window(path)
+    with qtbot.waitActive(window):  # window shortcuts (Ctrl+Z) need the active window
+        window.activateWindow()
+    window.select_conversation(conversation_id)
+    window.select_proposal(paris)
+    window.accept_current()
+    window.show_page(1)
+    view = window.memories_view
+    view.table.setFocus()
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    memory_id = view.current_memory_id()
+    assert view.model.setData(view.model.index(0, 0), "Lives in Paris, France")
+    view.forget_current()
+    assert view.model.total == 0 and window.undo_action.isEnabled()
+
+    qtbot.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the forget
+    assert memories.get(window.store.db, memory_id).status == memories.CURRENT
+    assert view.model.total == 1 and view.model.index(0, 0).data() == "Lives in Paris, France"
+    qtbot.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the edit
+    assert view.model.index(0, 0).data() == "Lives in Paris"
+    redo = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(view.table, Qt.Key.Key_Z, redo)
+    assert view.model.index(0, 0).data() == "Lives in Paris, France"
+
+    window.show_page(0)  # the same journal from review: undo the edit, then the decision itself
+    window.undo()
+    assert memories.get(window.store.db, memory_id).content == "Lives in Paris"
+    window.undo()
+    assert window.store.proposal(paris).status is Status.PENDING and view.model.total == 0
+    window.redo()
+    window.redo()
+    assert view.model.index(0, 0).data() == "Lives in Paris, France"

@@ -256,6 +256,37 @@ def supersede(db: sqlite_utils.Database, old_id: int, new_id: int, why: str = "r
     return set_status(db, old_id, SUPERSEDED, why, superseded_by=new_id)
 
 
+# ---------------------------------------------------------------- undo of changes made by hand
+#: What an edit, forget, restore or supersede can change of a memory, kept before and after in the journal.
+STATE = ("content", "status", "superseded_by", "valid_until")
+
+
+def state(db: sqlite_utils.Database, memory_id: int) -> dict:
+    row = db.execute(f"SELECT {', '.join(STATE)} FROM memories WHERE id = ?", [memory_id]).fetchone()
+    if row is None:
+        raise NoSuchMemory(memory_id)
+    return dict(zip(STATE, row, strict=True))
+
+
+def put_back(db: sqlite_utils.Database, memory_id: int, expected: dict, wanted: dict, why: str) -> bool:
+    """Take a memory from the ``expected`` state to ``wanted`` (both from ``state``), with a history
+    line. Nothing happens when it is not as expected: it is gone (a decision undone since removed it),
+    or it changed since (another window), or the id is now another memory's."""
+    try:
+        current = state(db, memory_id)
+    except NoSuchMemory:
+        return False
+    if current != expected or current == wanted:
+        return False
+    db.execute("UPDATE memories SET content = ?, status = ?, superseded_by = ?, valid_until = ?, updated_at = ? "
+               "WHERE id = ?", [wanted["content"], wanted["status"], wanted["superseded_by"], wanted["valid_until"],
+                                now(), memory_id])
+    _record(db, memory_id, current["content"], wanted["content"], current["status"], wanted["status"], why)
+    if current["content"] != wanted["content"]:
+        tidy_index(db)
+    return True
+
+
 # ---------------------------------------------------------------- decisions
 def reverse_effect(db: sqlite_utils.Database, proposal_id: int) -> set[int]:
     """Put back what the proposal's current decision did to other memories; the ids touched."""

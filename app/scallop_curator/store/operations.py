@@ -120,13 +120,18 @@ def add_by_hand(store: Store, conversation_id: str, turn_id: int, content: str, 
 
 
 def undo(store: Store) -> Changes:
-    touched = store.undo_step()
-    return _decided(store, touched, focus=touched[0] if touched else None) if touched else Changes(journal=True)
+    """Take back this session's latest step: a decision, a bulk decision, or a change to a kept memory."""
+    return _stepped(store, store.undo_step())
 
 
 def redo(store: Store) -> Changes:
-    touched = store.redo_step()
-    return _decided(store, touched, focus=touched[0] if touched else None) if touched else Changes(journal=True)
+    return _stepped(store, store.redo_step())
+
+
+def _stepped(store: Store, touched: list[int]) -> Changes:
+    if touched:
+        return _decided(store, touched, focus=touched[0])
+    return Changes(memories=frozenset(store.last_touched), journal=True)
 
 
 def import_file(store: Store, imported: ImportedFile, source_file: str,
@@ -139,12 +144,12 @@ def import_file(store: Store, imported: ImportedFile, source_file: str,
 
 # ---------------------------------------------------------------- kept memories
 def _memory_op(store: Store, memory_id: int, change: Callable[[], bool]) -> Changes:
+    """One journalled change to a kept memory: Ctrl+Z undoes it like a decision."""
     try:
-        with store._writing():
-            changed = change()
+        changed = store.change_memory(memory_id, change)
     except memories.NoSuchMemory:
         raise StoreError(f"There is no memory {memory_id} in {store.path}.") from None
-    return Changes(memories=frozenset([memory_id])) if changed else Changes()
+    return Changes(memories=frozenset([memory_id]), journal=True) if changed else Changes()
 
 
 def edit_memory(store: Store, memory_id: int, text: str, why: str = "edited by hand") -> Changes:

@@ -524,7 +524,7 @@ class Store:
             )
             self.db.execute(
                 "DELETE FROM proposals WHERE turn_id = ? AND status = 'pending' AND manual = 0 "
-                "AND id NOT IN (SELECT proposal_id FROM journal)",
+                "AND id NOT IN (SELECT proposal_id FROM journal WHERE proposal_id IS NOT NULL)",
                 [turn_id],
             )
             for fact in result.facts:
@@ -620,12 +620,16 @@ class Store:
             if row is None:
                 return []
             rows = self.db.execute(
-                "SELECT id, proposal_id, previous_status, previous_text, previous_effect, previous_fields FROM journal "
-                "WHERE grp = ? AND undone = 0 ORDER BY id DESC", [row[0]]).fetchall()
-            for journal_id, proposal_id, status, text, effect, fields in rows:
+                "SELECT id, proposal_id, previous_status, previous_text, previous_effect, previous_fields, memory_id, "
+                "memory_after, memory_before FROM journal WHERE grp = ? AND undone = 0 ORDER BY id DESC",
+                [row[0]]).fetchall()
+            for journal_id, proposal_id, status, text, effect, fields, memory_id, after, before in rows:
                 self.db.execute("UPDATE journal SET undone = 1 WHERE id = ?", [journal_id])
-                self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
-        return [int(r[1]) for r in reversed(rows)]
+                if memory_id is not None:
+                    self._put_back(memory_id, after, before, "undone")
+                else:
+                    self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
+        return [int(r[1]) for r in reversed(rows) if r[1] is not None]
 
     def redo(self) -> int | None:
         touched = self.redo_step()
@@ -639,12 +643,38 @@ class Store:
             if row is None:
                 return []
             rows = self.db.execute(
-                "SELECT id, proposal_id, status, edited_text, effect, edited_fields FROM journal WHERE grp = ? "
-                "AND undone = 1 ORDER BY id", [row[0]]).fetchall()
-            for journal_id, proposal_id, status, text, effect, fields in rows:
+                "SELECT id, proposal_id, status, edited_text, effect, edited_fields, memory_id, memory_before, "
+                "memory_after FROM journal WHERE grp = ? AND undone = 1 ORDER BY id", [row[0]]).fetchall()
+            for journal_id, proposal_id, status, text, effect, fields, memory_id, before, after in rows:
                 self.db.execute("UPDATE journal SET undone = 0 WHERE id = ?", [journal_id])
-                self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
-        return [int(r[1]) for r in rows]
+                if memory_id is not None:
+                    self._put_back(memory_id, before, after, "redone")
+                else:
+                    self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
+        return [int(r[1]) for r in rows if r[1] is not None]
+
+    def change_memory(self, memory_id: int, change: Callable[[], bool]) -> bool:
+        """Run ``change`` (an edit, forget, restore or supersede of one kept memory) as one committed,
+        journalled step of this session, so undo and redo take it back and forth like a decision.
+        Returns whether anything changed (nothing is journalled otherwise)."""
+        self.last_touched = set()
+        with self._writing():
+            before = memories.state(self.db, memory_id)
+            if not change():
+                return False
+            after = memories.state(self.db, memory_id)
+            self.db.execute("DELETE FROM journal WHERE undone = 1 AND origin = ?", [self.origin])
+            cursor = self.db.execute(
+                "INSERT INTO journal (proposal_id, decided_at, undone, origin, memory_id, memory_before, memory_after) "
+                "VALUES (NULL, ?, 0, ?, ?, ?, ?)",
+                [_now(), self.origin, memory_id, json.dumps(before), json.dumps(after)])
+            self.db.execute("UPDATE journal SET grp = id WHERE id = ?", [cursor.lastrowid])
+        self.last_touched = {memory_id}
+        return True
+
+    def _put_back(self, memory_id: int, expected: str, wanted: str, why: str) -> None:
+        if memories.put_back(self.db, memory_id, json.loads(expected), json.loads(wanted), f"{why} by hand"):
+            self.last_touched.add(memory_id)
 
     def can_undo(self) -> bool:
         return self.db.execute("SELECT 1 FROM journal WHERE undone = 0 AND origin = ? LIMIT 1",

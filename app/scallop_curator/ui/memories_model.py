@@ -73,6 +73,9 @@ class MemoriesModel(QAbstractTableModel):
         if not changes.memories:
             return
         fresh = memories.rows(self._store.db, sorted(changes.memories))
+        if len(fresh) != len(changes.memories):
+            self.reload()  # one was removed (the decision that kept it was undone)
+            return
         for memory_id, row in fresh.items():
             old = self._rows.get(memory_id)
             self._rows[memory_id] = row
