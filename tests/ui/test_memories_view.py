@@ -127,11 +127,15 @@ def test_export_dialog_previews_plain_text_and_writes_the_file(qtbot, tmp_path: 
     dialog.target.setCurrentIndex(dialog.target.findData("markdown"))
     out = tmp_path / "out.md"
     dialog.path.setText(str(out))
-    assert dialog.run_export()
+    with qtbot.waitSignal(dialog.exportFinished, timeout=20_000) as ended:
+        dialog.run_export()
+    assert ended.args == [True]
     assert "Reads \\<b\\>poetry\\</b\\>" in out.read_text()
     dialog.target.setCurrentIndex(dialog.target.findData("scallopbot"))
     dialog.path.setText(str(tmp_path / "missing.db"))
-    assert not dialog.run_export() and "does not exist" in dialog.result.text()
+    with qtbot.waitSignal(dialog.exportFinished, timeout=20_000) as ended:
+        dialog.run_export()
+    assert ended.args == [False] and "does not exist" in dialog.result.text()
     store.close()
 
 

@@ -103,7 +103,9 @@ _KEEP = object()  # a decision that leaves the proposal's field edits as they ar
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], session: bool = True) -> None:
+        """``session=False``: a helper connection (a background export) that makes no undoable
+        decisions, so it claims no session and never adopts the window's undo history."""
         self.path = Path(path)
         self.origin = ""
         self.last_touched: set[int] = set()  # memory ids the latest decision touched (for Changes)
@@ -120,8 +122,9 @@ class Store:
             with self._immediate():
                 schema.create(self.db)
                 migrations.migrate(self.db)
-            with self._immediate():
-                self.origin = claim_origin(self.db)
+            if session:
+                with self._immediate():
+                    self.origin = claim_origin(self.db)
             self.relations = RelationCache(self.db)
         except migrations.NewerStore as error:
             raise StoreError(f"{self.path} was written by a newer Scallop Curator ({error}); "
