@@ -14,6 +14,7 @@ from scallop_curator.domain.facts import Fact
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers import load_export
+from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import Store, StoreError, memories, operations
 from scallop_curator.store import store as store_module
 from scallop_curator.store.changes import Changes
@@ -312,3 +313,46 @@ def test_new_results_still_replace_undecided_proposals_after_memory_steps(store:
     turn_id = store.proposal(second).turn_id
     kept = store.db.execute("SELECT content FROM proposals WHERE turn_id = ?", [turn_id]).fetchall()
     assert kept == [("Has a dog",)]  # the undecided "Has a cat" was replaced
+
+
+def _many_conversations(count: int) -> ImportedFile:
+    from scallop_curator.domain.conversation import Conversation
+
+    return ImportedFile(format_name="test", conversations=[Conversation.model_validate({
+        "id": f"big-{i}", "title": f"Conversation {i}",
+        "turns": [{"role": "user" if t % 2 == 0 else "assistant", "text": f"Message {t} of {i} about sailing boats",
+                   "source_id": f"{i}-{t}"} for t in range(12)]}) for i in range(count)])
+
+
+def test_decisions_take_turns_with_a_long_import_instead_of_waiting_for_it(db_path: Path) -> None:
+    """An import commits batch after batch; a decision made meanwhile gets the write lock between two
+    batches (it says it waits, and the import lets it in), so every decision is saved long before the
+    import ends, none fails as busy, and the import is whole."""
+    window = Store(db_path)
+    ids = propose(window, [fact(f"Owns boat number {i}") for i in range(8)])
+    imported = _many_conversations(4000)
+    started, done = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def run_import() -> None:
+        importer = Store(db_path)  # its own connection, on its own thread, as the window's import
+        try:
+            importer.import_file(imported, "big.json", progress=lambda position, _total: position and started.set())
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+        finally:
+            started.set()
+            done.set()
+            importer.close()
+
+    thread = threading.Thread(target=run_import)
+    thread.start()
+    started.wait(60)  # the import has committed batches and goes on
+    for proposal_id in ids:
+        operations.decide(window, proposal_id, Status.ACCEPTED)
+    decided_while_importing = not done.is_set()
+    thread.join(120)
+    assert not failures and decided_while_importing
+    assert window.db.execute("SELECT COUNT(*) FROM conversations WHERE id LIKE 'big-%'").fetchone()[0] == 4000
+    assert {window.proposal(i).status for i in ids} == {Status.ACCEPTED}
+    window.close()

@@ -22,6 +22,7 @@ from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import memories, migrations, schema
 from scallop_curator.store.relation_cache import RelationCache
 from scallop_curator.store.sessions import claim_origin, release_origin
+from scallop_curator.store.write_turns import WriteTurns
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
     ConversationSummary,
@@ -96,7 +97,17 @@ def _friendly(path: Path, error: sqlite3.Error) -> StoreError:
 #: An import commits after this many conversations or this many seconds, whichever comes first: a
 #: decision made meanwhile waits at most one batch for the write lock instead of the whole file.
 IMPORT_BATCH = 100
-IMPORT_BATCH_SECONDS = 0.05
+IMPORT_BATCH_SECONDS = 0.015
+#: After each batch the import leaves the write lock free this long, for a writer polling for it.
+IMPORT_YIELD_SECONDS = 0.002
+#: How long a write waits for another connection's write lock before it fails as "busy".
+BUSY_SECONDS = 5.0
+BUSY_POLL_SECONDS = 0.0005
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
 
 
 _KEEP = object()  # a decision that leaves the proposal's field edits as they are
@@ -108,11 +119,12 @@ class Store:
         decisions, so it claims no session and never adopts the window's undo history."""
         self.path = Path(path)
         self.origin = ""
+        self._turns = WriteTurns(self.path)
         self.last_touched: set[int] = set()  # memory ids the latest decision touched (for Changes)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new_file = not self.path.exists()
         try:
-            conn = sqlite3.connect(self.path, timeout=5.0)
+            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
             self.db = sqlite_utils.Database(conn)
             self.db.execute("PRAGMA journal_mode=WAL")
             # FULL: a decision shown as done must survive a crash or power cut right after.
@@ -152,7 +164,7 @@ class Store:
         if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin_writing(conn)
         try:
             yield
         except BaseException:
@@ -160,6 +172,36 @@ class Store:
                 conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def _begin_writing(self, conn: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE``, asking again every half millisecond while another connection writes.
+
+        SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), so it kept
+        missing the moment between an import's batches, and a decision waited for most of the import
+        (1.5-2.7 s). Polling finds that moment (the import leaves ``IMPORT_YIELD_SECONDS`` for it), so
+        a writer waits at most about one batch. Only the start of a write polls; reads keep the
+        connection's busy timeout. While it waits it holds its turn (see ``write_turns``)."""
+        patience = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])  # ms, as the connection was set
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+            deadline = time.monotonic() + patience / 1000
+            with self._turns.waiting():
+                while True:
+                    time.sleep(BUSY_POLL_SECONDS)
+                    try:
+                        conn.execute("BEGIN IMMEDIATE")
+                        return
+                    except sqlite3.OperationalError as error:
+                        if not _is_busy(error) or time.monotonic() > deadline:
+                            raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {patience}")
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -182,6 +224,7 @@ class Store:
             except sqlite3.Error:
                 log.warning("could not mark session %s closed", self.origin)
         self.db.conn.close()
+        self._turns.close()
 
     # ---------------------------------------------------------------- import
     def import_file(self, imported: ImportedFile, source_file: str,
@@ -198,8 +241,16 @@ class Store:
         grown: list[str] = []    # taken out again if it is cancelled or fails after a batch committed
         first_turn = (self.db.execute("SELECT MAX(id) FROM turns").fetchone()[0] or 0) + 1
         position = 0
+        # An import's batches need not reach the disk one by one (a decision's commit, FULL, carries
+        # them with it, and a file cut short by a power cut is completed by importing it again): with
+        # NORMAL, a batch's commit costs no fsync, so batches can be small enough to keep the lock
+        # free for the window. WAL keeps the store consistent either way.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         try:
             while position < total:
+                if position:
+                    self._turns.let_waiters_in()  # a writer waiting (a decision) takes its turn here
+                    time.sleep(IMPORT_YIELD_SECONDS)
                 batch_started, start = time.monotonic(), position
                 with self._immediate():
                     while position < total:
@@ -227,6 +278,8 @@ class Store:
             if isinstance(error, sqlite3.Error):
                 raise _friendly(self.path, error) from error
             raise
+        finally:
+            self.db.execute("PRAGMA synchronous=FULL")
         return ImportSummary(source_file, imported.format_name, new_conversations, new_turns, unchanged,
                              [*imported.skipped, *refused], list(imported.notes))
 
