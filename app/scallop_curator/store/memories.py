@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import sqlite_utils
 
@@ -95,8 +95,14 @@ _ORDERS = {
 }
 
 
+def _next_day(day: str) -> str:
+    return (date.fromisoformat(day[:10]) + timedelta(days=1)).isoformat()
+
+
 def _where(search: str = "", statuses: tuple[str, ...] | None = (CURRENT,), subject: str | None = None,
-           category: str | None = None, conversation_id: str | None = None) -> tuple[str, list[object]]:
+           category: str | None = None, conversation_id: str | None = None, since: str | None = None,
+           until: str | None = None) -> tuple[str, list[object]]:
+    """``since`` / ``until``: days (``YYYY-MM-DD``, both included) the memory was kept on."""
     clauses: list[str] = []
     params: list[object] = []
     query = fts_query(search)
@@ -115,12 +121,17 @@ def _where(search: str = "", statuses: tuple[str, ...] | None = (CURRENT,), subj
     if conversation_id:
         clauses.append("m.conversation_id = ?")
         params.append(conversation_id)
+    if since:
+        clauses.append("m.created_at >= ?")
+        params.append(since[:10])
+    if until:
+        clauses.append("m.created_at < ?")
+        params.append(_next_day(until))
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _select(columns: str, search: str, statuses: tuple[str, ...] | None, subject: str | None,
-            category: str | None, conversation_id: str | None, order: str) -> tuple[str, list[object]]:
-    where, params = _where(search, statuses, subject, category, conversation_id)
+def _select(columns: str, search: str, order: str, **filters: object) -> tuple[str, list[object]]:
+    where, params = _where(search, **filters)  # type: ignore[arg-type]
     source = _source(search)
     sort = _ORDERS[order]
     if source != _PLAIN and order in ("newest", "oldest"):
@@ -130,16 +141,20 @@ def _select(columns: str, search: str, statuses: tuple[str, ...] | None, subject
 
 def ids(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] | None = (CURRENT,),
         subject: str | None = None, category: str | None = None, conversation_id: str | None = None,
-        order: str = "newest", limit: int = -1, offset: int = 0) -> list[int]:
-    sql, params = _select("m.id", search, statuses, subject, category, conversation_id, order)
+        order: str = "newest", limit: int = -1, offset: int = 0, since: str | None = None,
+        until: str | None = None) -> list[int]:
+    sql, params = _select("m.id", search, order, statuses=statuses, subject=subject, category=category,
+                          conversation_id=conversation_id, since=since, until=until)
     return [row[0] for row in db.execute(sql, [*params, limit, offset]).fetchall()]
 
 
 def page(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] | None = (CURRENT,),
          subject: str | None = None, category: str | None = None, conversation_id: str | None = None,
-         order: str = "newest", limit: int = -1, offset: int = 0) -> list[MemoryRow]:
+         order: str = "newest", limit: int = -1, offset: int = 0, since: str | None = None,
+         until: str | None = None) -> list[MemoryRow]:
     """One page of whole rows in one query (a view's page costs one statement)."""
-    sql, params = _select(COLUMNS, search, statuses, subject, category, conversation_id, order)
+    sql, params = _select(COLUMNS, search, order, statuses=statuses, subject=subject, category=category,
+                          conversation_id=conversation_id, since=since, until=until)
     return [MemoryRow(*row) for row in db.execute(sql, [*params, limit, offset]).fetchall()]
 
 
@@ -153,13 +168,22 @@ def _source(search: str) -> str:
 
 def count(db: sqlite_utils.Database, search: str = "", statuses: tuple[str, ...] | None = (CURRENT,),
           subject: str | None = None, category: str | None = None, conversation_id: str | None = None,
-          cap: int | None = None) -> int:
+          cap: int | None = None, since: str | None = None, until: str | None = None) -> int:
     """How many match; with ``cap``, counting stops there (a view says "5,000+" instead of waiting)."""
-    where, params = _where(search, statuses, subject, category, conversation_id)
+    where, params = _where(search, statuses, subject, category, conversation_id, since, until)
     if cap is None:
         return db.execute(f"SELECT COUNT(*) FROM {_source(search)}{where}", params).fetchone()[0]
     return db.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {_source(search)}{where} LIMIT ?)",
                       [*params, cap]).fetchone()[0]
+
+
+def source_conversations(db: sqlite_utils.Database) -> list[tuple[str, str, str | None]]:
+    """(id, title, date) of every conversation a kept memory came from, newest first: the view's
+    choice of source conversation."""
+    return [(row[0], row[1] or row[0], row[2]) for row in db.execute(
+        "SELECT c.id, c.title, c.created_at FROM conversations c WHERE c.id IN "
+        "(SELECT DISTINCT conversation_id FROM memories WHERE conversation_id IS NOT NULL) "
+        "ORDER BY COALESCE(c.created_at, '') DESC, c.title").fetchall()]
 
 
 def rows(db: sqlite_utils.Database, memory_ids: list[int]) -> dict[int, MemoryRow]:
