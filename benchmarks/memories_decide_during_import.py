@@ -63,14 +63,15 @@ def main() -> None:
                                   "sys.exit(main(sys.argv[1:]))", "import", str(export), "--db", str(db)],
                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         waits: list[float] = []
-        begin = Store._begin_writing
+        begin = getattr(Store, "_begin_writing", None)  # absent before writers took turns
 
         def timed_begin(self, conn):  # type: ignore[no-untyped-def]
             started = time.perf_counter()
             begin(self, conn)
             waits.append(time.perf_counter() - started)
 
-        Store._begin_writing = timed_begin  # type: ignore[method-assign]
+        if begin is not None:
+            Store._begin_writing = timed_begin  # type: ignore[method-assign]
         latencies, lock_waits, busy, before, decided = [], [], 0, 0, []
         for proposal_id in ids:
             if child.poll() is not None:
