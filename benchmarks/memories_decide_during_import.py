@@ -3,11 +3,12 @@
 
 A child process runs ``scallop-curator import`` of a generated ChatGPT export (default 50 MB);
 meanwhile this process decides proposals one by one through ``operations.decide``, as the window
-does. Prints each decision's latency (median, p95, max), how many failed with "busy", and whether
-every decision made is in the store. Before this change, a deferred BEGIN failed at once while an
-import wrote, and the import held the write lock for the whole file.
+does. Prints the latency of the decisions made while the import ran (median, p95, max: what a review key
+waits on SQLite; target < 50 ms), how long the slowest waited for the write lock, how many failed
+with "busy", and whether every decision made is in the store. The export is written to a temporary
+folder (never the repository). Decisions go on until the import ends.
 
-Usage: python benchmarks/memories_decide_during_import.py [--size-mb 50] [--decisions 300]
+Usage: python benchmarks/memories_decide_during_import.py [--size-mb 200]
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from scallop_curator.store import Store, StoreError, operations  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--size-mb", type=int, default=50)
-    parser.add_argument("--decisions", type=int, default=300)
+    parser.add_argument("--size-mb", type=int, default=200)
+    parser.add_argument("--decisions", type=int, default=4000, help="proposals made ready (at most)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         export = Path(folder) / "big.json"
@@ -61,27 +62,46 @@ def main() -> None:
         child = subprocess.Popen([sys.executable, "-c", "import sys; from scallop_curator.cli import main; "
                                   "sys.exit(main(sys.argv[1:]))", "import", str(export), "--db", str(db)],
                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(2.0)  # let the import start writing
-        latencies, busy, during = [], 0, 0
+        waits: list[float] = []
+        begin = getattr(Store, "_begin_writing", None)  # absent before writers took turns
+
+        def timed_begin(self, conn):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            begin(self, conn)
+            waits.append(time.perf_counter() - started)
+
+        if begin is not None:
+            Store._begin_writing = timed_begin  # type: ignore[method-assign]
+        latencies, lock_waits, busy, before, decided = [], [], 0, 0, []
         for proposal_id in ids:
+            if child.poll() is not None:
+                break
+            waits.clear()
             started = time.perf_counter()
             try:
                 operations.decide(store, proposal_id, Status.ACCEPTED)
             except StoreError:
                 busy += 1
                 continue
+            finally:
+                decided.append(proposal_id)
             latencies.append(time.perf_counter() - started)
-            during += child.poll() is None
+            lock_waits.append(sum(waits))
+            time.sleep(0.005)  # a person is slower than this; the import goes on meanwhile
         child.wait()
+        ids = decided
         saved = store.db.execute("SELECT COUNT(*) FROM proposals WHERE status = 'accepted' AND id IN (%s)"
                                  % ",".join(map(str, ids))).fetchone()[0]
         ordered = sorted(latencies)
-        print(f"{args.size_mb} MB import in another process; {len(ids)} decisions, {during} made while it ran")
+        print(f"{args.size_mb} MB import in another process; {len(ids)} decisions made while it ran")
         if ordered:
             print(f"decision latency: median {statistics.median(ordered) * 1000:.1f} ms, "
-                  f"p95 {ordered[int(len(ordered) * 0.95)] * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms")
-        slowest = max(range(len(latencies)), key=latencies.__getitem__) if latencies else -1
-        print(f"slowest was decision #{slowest + 1}")
+                  f"p95 {ordered[int(len(ordered) * 0.95)] * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms"
+                  "   target max < 50 ms")
+            slowest = max(range(len(latencies)), key=latencies.__getitem__)
+            print(f"slowest was decision #{slowest + 1}: {latencies[slowest] * 1000:.1f} ms, "
+                  f"{lock_waits[slowest] * 1000:.1f} ms of it waiting for the write lock; "
+                  f"over 50 ms: {sum(v > 0.05 for v in latencies)}")
         print(f"failed as busy: {busy}; saved: {saved} of {len(ids)}; import exit code {child.returncode}")
         store.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -96,6 +97,7 @@ class _OpenWebUI(BaseHTTPRequestHandler):
     key = "sk-test"
     memories: dict[str, dict] = {}
     calls: list[tuple[str, str]] = []
+    delay = 0.0  # seconds each request takes (a slow server, for cancel)
 
     def _reply(self, status: int, body: object | None = None) -> None:
         data = json.dumps(body).encode() if body is not None else b""
@@ -115,6 +117,7 @@ class _OpenWebUI(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        time.sleep(self.delay)
         self.calls.append(("POST", self.path))
         if self.path == "/api/v1/memories/add":
             memory_id = str(uuid.uuid4())
@@ -141,7 +144,7 @@ class _OpenWebUI(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def openwebui_server():  # type: ignore[no-untyped-def]
-    _OpenWebUI.memories, _OpenWebUI.calls = {}, []
+    _OpenWebUI.memories, _OpenWebUI.calls, _OpenWebUI.delay = {}, [], 0.0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _OpenWebUI)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

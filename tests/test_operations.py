@@ -14,6 +14,7 @@ from scallop_curator.domain.facts import Fact
 from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers import load_export
+from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import Store, StoreError, memories, operations
 from scallop_curator.store import store as store_module
 from scallop_curator.store.changes import Changes
@@ -236,3 +237,122 @@ def test_memory_operations_keep_history_and_report_unknown_ids(store: Store) -> 
     assert [h.new_status for h in steps][-2:] == ["forgotten", "current"]
     with pytest.raises(StoreError, match="no memory 999"):
         operations.forget_memory(store, 999)
+
+
+def test_memory_edit_forget_restore_undo_and_redo_in_the_decisions_journal(store: Store) -> None:
+    (a,) = propose(store, [fact("Works at the library")])
+    operations.decide(store, a, Status.ACCEPTED)
+    memory_id = memories.listed(store.db)[0].id
+    edited = operations.edit_memory(store, memory_id, "Works at the city library")
+    assert edited.journal and store.can_undo()
+    operations.forget_memory(store, memory_id)
+    assert memories.get(store.db, memory_id).status == memories.FORGOTTEN
+
+    undone = operations.undo(store)  # the forget
+    assert undone.memories == {memory_id} and undone.journal and not undone.proposals
+    row = memories.get(store.db, memory_id)
+    assert (row.status, row.valid_until, row.content) == (memories.CURRENT, None, "Works at the city library")
+    operations.undo(store)  # the edit
+    assert memories.get(store.db, memory_id).content == "Works at the library"
+    assert memories.listed(store.db, search="city") == []  # the full-text index follows
+    undone = operations.undo(store)  # the decision that kept it
+    assert undone.proposals == {a} and store.proposal(a).status is Status.PENDING
+    assert memories.listed(store.db) == []
+
+    operations.redo(store)
+    memory_id = memories.listed(store.db)[0].id
+    redone = operations.redo(store)
+    assert redone.memories == {memory_id}
+    assert memories.listed(store.db, search="city")[0].id == memory_id
+    operations.redo(store)
+    assert memories.get(store.db, memory_id).status == memories.FORGOTTEN and not store.can_redo()
+    assert [step.why for step in memories.history(store.db, memory_id)][-2:] == ["redone by hand"] * 2
+    operations.undo(store)
+    assert memories.history(store.db, memory_id)[-1].why == "undone by hand"
+
+
+def test_undo_leaves_a_memory_alone_that_changed_since(db_path: Path) -> None:
+    first, second = Store(db_path), Store(db_path)
+    try:
+        _, _, memory_id = operations.add_memory(first, "Likes figs", "user", "preference")
+        operations.edit_memory(first, memory_id, "Likes fresh figs")
+        operations.edit_memory(second, memory_id, "Likes dried figs")  # another window, later
+        operations.undo(first)
+        assert memories.get(first.db, memory_id).content == "Likes dried figs"
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_memory_change_ends_the_redo_chain_and_belongs_to_its_session(db_path: Path) -> None:
+    first, second = Store(db_path), Store(db_path)
+    try:
+        _, _, memory_id = operations.add_memory(first, "Likes figs", "user", "preference")
+        operations.edit_memory(first, memory_id, "Likes fresh figs")
+        operations.undo(first)
+        assert first.can_redo()
+        operations.forget_memory(first, memory_id)
+        assert not first.can_redo()  # a new step ends the redo chain
+        assert not second.can_undo()  # the other window cannot undo this window's change
+        assert operations.undo(second).empty is False and memories.get(second.db, memory_id).status == "forgotten"
+        operations.undo(first)
+        assert memories.get(first.db, memory_id).status == memories.CURRENT
+        # a change that changes nothing is not a step
+        assert operations.restore_memory(first, memory_id).empty
+        assert not first.can_undo()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_new_results_still_replace_undecided_proposals_after_memory_steps(store: Store) -> None:
+    _, _, memory_id = operations.add_memory(store, "Likes figs", "user", "preference")
+    operations.forget_memory(store, memory_id)  # a journal row without a proposal
+    propose(store, [fact("Has a cat")])
+    (second,) = propose(store, [fact("Has a dog")])
+    turn_id = store.proposal(second).turn_id
+    kept = store.db.execute("SELECT content FROM proposals WHERE turn_id = ?", [turn_id]).fetchall()
+    assert kept == [("Has a dog",)]  # the undecided "Has a cat" was replaced
+
+
+def _many_conversations(count: int) -> ImportedFile:
+    from scallop_curator.domain.conversation import Conversation
+
+    return ImportedFile(format_name="test", conversations=[Conversation.model_validate({
+        "id": f"big-{i}", "title": f"Conversation {i}",
+        "turns": [{"role": "user" if t % 2 == 0 else "assistant", "text": f"Message {t} of {i} about sailing boats",
+                   "source_id": f"{i}-{t}"} for t in range(12)]}) for i in range(count)])
+
+
+def test_decisions_take_turns_with_a_long_import_instead_of_waiting_for_it(db_path: Path) -> None:
+    """An import commits batch after batch; a decision made meanwhile gets the write lock between two
+    batches (it says it waits, and the import lets it in), so every decision is saved long before the
+    import ends, none fails as busy, and the import is whole."""
+    window = Store(db_path)
+    ids = propose(window, [fact(f"Owns boat number {i}") for i in range(8)])
+    imported = _many_conversations(4000)
+    started, done = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def run_import() -> None:
+        importer = Store(db_path)  # its own connection, on its own thread, as the window's import
+        try:
+            importer.import_file(imported, "big.json", progress=lambda position, _total: position and started.set())
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+        finally:
+            started.set()
+            done.set()
+            importer.close()
+
+    thread = threading.Thread(target=run_import)
+    thread.start()
+    started.wait(60)  # the import has committed batches and goes on
+    for proposal_id in ids:
+        operations.decide(window, proposal_id, Status.ACCEPTED)
+    decided_while_importing = not done.is_set()
+    thread.join(120)
+    assert not failures and decided_while_importing
+    assert window.db.execute("SELECT COUNT(*) FROM conversations WHERE id LIKE 'big-%'").fetchone()[0] == 4000
+    assert {window.proposal(i).status for i in ids} == {Status.ACCEPTED}
+    window.close()

@@ -103,11 +103,12 @@ def test_memories_page_in_the_window(open_window, prepared, qtbot) -> None:  # t
     assert view.model.total == 0 and memories.listed(window.store.db, search="bike") == []
     view.search.clear()
     view.status.setCurrentIndex(view.status.findText("Forgotten"))
-    assert view.model.total == 1
+    qtbot.waitUntil(lambda: not view.model.waiting and view.model.total == 1)
     view.table.setCurrentIndex(view.model.index(0, 0))
     view.restore_current()
     assert memories.listed(window.store.db, search="bike")[0].status == "current"
     view.status.setCurrentIndex(view.status.findText("All"))
+    qtbot.waitUntil(lambda: not view.model.waiting and view.model.total == 2)
     row = next(r for r in range(view.model.rowCount()) if view.model.memory(r).content == "Lives in Paris")
     view.table.setCurrentIndex(view.model.index(row, 0))
     view.show_source()
@@ -127,9 +128,108 @@ def test_export_dialog_previews_plain_text_and_writes_the_file(qtbot, tmp_path: 
     dialog.target.setCurrentIndex(dialog.target.findData("markdown"))
     out = tmp_path / "out.md"
     dialog.path.setText(str(out))
-    assert dialog.run_export()
+    with qtbot.waitSignal(dialog.exportFinished, timeout=20_000) as ended:
+        dialog.run_export()
+    assert ended.args == [True]
     assert "Reads \\<b\\>poetry\\</b\\>" in out.read_text()
     dialog.target.setCurrentIndex(dialog.target.findData("scallopbot"))
     dialog.path.setText(str(tmp_path / "missing.db"))
-    assert not dialog.run_export() and "does not exist" in dialog.result.text()
+    with qtbot.waitSignal(dialog.exportFinished, timeout=20_000) as ended:
+        dialog.run_export()
+    assert ended.args == [False] and "does not exist" in dialog.result.text()
+    store.close()
+
+
+def test_ctrl_z_undoes_and_redoes_memory_changes_from_both_views(open_window, prepared, qtbot) -> None:  # type: ignore[no-untyped-def]
+    path, conversation_id, (paris, _berlin, _bike) = prepared
+    window = open_window(path)
+    with qtbot.waitActive(window):  # window shortcuts (Ctrl+Z) need the active window
+        window.activateWindow()
+    window.select_conversation(conversation_id)
+    window.select_proposal(paris)
+    window.accept_current()
+    window.show_page(1)
+    view = window.memories_view
+    view.table.setFocus()
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    memory_id = view.current_memory_id()
+    assert view.model.setData(view.model.index(0, 0), "Lives in Paris, France")
+    view.forget_current()
+    assert view.model.total == 0 and window.undo_action.isEnabled()
+
+    qtbot.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the forget
+    assert memories.get(window.store.db, memory_id).status == memories.CURRENT
+    assert view.model.total == 1 and view.model.index(0, 0).data() == "Lives in Paris, France"
+    qtbot.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the edit
+    assert view.model.index(0, 0).data() == "Lives in Paris"
+    redo = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(view.table, Qt.Key.Key_Z, redo)
+    assert view.model.index(0, 0).data() == "Lives in Paris, France"
+
+    window.show_page(0)  # the same journal from review: undo the edit, then the decision itself
+    window.undo()
+    assert memories.get(window.store.db, memory_id).content == "Lives in Paris"
+    window.undo()
+    assert window.store.proposal(paris).status is Status.PENDING and view.model.total == 0
+    window.redo()
+    window.redo()
+    assert view.model.index(0, 0).data() == "Lives in Paris, France"
+
+
+def test_filters_by_source_conversation_and_days_off_the_ui_thread(open_window, prepared, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QDate
+
+    from scallop_curator.store.changes import EXTERNAL
+
+    path, conversation_id, (paris, _berlin, bike) = prepared
+    window = open_window(path)
+    window.select_conversation(conversation_id)
+    for proposal_id in (paris, bike):
+        window.select_proposal(proposal_id)
+        window.accept_current()
+    _, _, typed = operations.add_memory(window.store, "Likes figs", "user", "preference")  # no conversation
+    with window.store._writing():  # kept on other days
+        window.store.db.execute("UPDATE memories SET created_at = '2024-03-05T10:00:00+00:00' WHERE id = ?", [typed])
+        window.store.db.execute("UPDATE memories SET created_at = '2024-03-09T23:59:00+00:00' WHERE content = 'Has a bike'")
+    window.ops.publish(EXTERNAL)  # as the window's watcher does for another connection's changes
+    window.show_page(1)
+    view = window.memories_view
+    qtbot.waitUntil(lambda: not view.model.waiting and view.model.total == 3)
+
+    def shown() -> set[str]:
+        qtbot.waitUntil(lambda: not view.model.waiting)
+        return {view.model.memory(r).content for r in range(view.model.rowCount())}
+
+    # the source conversation: only conversations memories came from are offered
+    assert [view.conversation.itemData(i) for i in range(view.conversation.count())] == [None, conversation_id]
+    view.conversation.setCurrentIndex(1)
+    assert shown() == {"Lives in Paris", "Has a bike"}
+    view.conversation.setCurrentIndex(0)
+    # days, both ends included
+    view.since.setDate(QDate(2024, 3, 5))
+    view.until.setDate(QDate(2024, 3, 9))
+    view.apply_filters()
+    assert shown() == {"Likes figs", "Has a bike"}
+    view.since.setDate(QDate(2024, 3, 6))
+    view.apply_filters()
+    assert shown() == {"Has a bike"}
+    view.until.setDate(view.until.minimumDate())  # "any day"
+    view.since.setDate(QDate(2024, 3, 10))
+    view.apply_filters()
+    assert shown() == {"Lives in Paris"}
+    assert view.title.text() == "Memories · 1"
+
+
+def test_only_the_latest_question_is_answered(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "m.db")
+    _many(store, 450)
+    model = MemoriesModel(store)
+    reloads: list[int] = []
+    model.reloaded.connect(lambda: reloads.append(model.total))
+    for text in ("b", "bo", "boa", "boat", "boats"):  # typing: each keystroke asks again
+        model.request(search=text)
+    qtbot.waitUntil(lambda: not model.waiting)
+    assert model.total == 225 and all("boats" in model.memory(r).content for r in range(model.rowCount()))
+    assert reloads and reloads[-1] == 225 and len(reloads) <= 5
+    model.close()
     store.close()

@@ -18,6 +18,14 @@ class ExportError(Exception):
     """An export that cannot be done, phrased for the user (unreachable server, bot running, ...)."""
 
 
+class ExportCancelled(Exception):
+    """The user stopped an export; what was sent before stays sent (and remembered)."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"Export cancelled after {done} of {total} memories; run it again to send the rest.")
+        self.done, self.total = done, total
+
+
 @dataclass(frozen=True)
 class Provenance:
     conversation_title: str | None

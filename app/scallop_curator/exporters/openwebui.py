@@ -10,11 +10,12 @@ The ids Open WebUI returns are kept in the store's ``memory_exports``, so export
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
-from scallop_curator.exporters import ExportError, exportable
+from scallop_curator.exporters import ExportCancelled, ExportError, exportable
 from scallop_curator.store import Store, memories
 from scallop_curator.store.memories import MemoryRow
 
@@ -38,7 +39,8 @@ def payload(memory: MemoryRow) -> dict:
 class _Api:
     def __init__(self, url: str, api_key: str, client: httpx.Client | None) -> None:
         self.base = url.rstrip("/")
-        self.client = client or httpx.Client(timeout=30.0)
+        # a short connect timeout: an address that answers nothing is reported in seconds, not half a minute
+        self.client = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
         self.headers = {"Authorization": f"Bearer {api_key}"}
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict | None:
@@ -82,16 +84,32 @@ def _forget(store: Store, destination: str, memory_id: int) -> None:
                          [memory_id, TARGET, destination])
 
 
-def sync(store: Store, url: str, api_key: str, client: httpx.Client | None = None) -> SyncReport:
+def sync(store: Store, url: str, api_key: str, client: httpx.Client | None = None,
+         progress: Callable[[int, int], None] | None = None,
+         should_stop: Callable[[], bool] | None = None) -> SyncReport:
+    """Bring Open WebUI in step, one request per memory. ``progress(done, total)`` after each;
+    ``should_stop`` is asked before each request (``ExportCancelled``); every request that was answered
+    is remembered at once, so a cancelled or failed export goes on where it stopped next time."""
     api = _Api(url, api_key, client)
     destination = api.base
     current = {m.id: m for m in exportable(store)}
     sent = _sent(store, destination)
     added = updated = deleted = unchanged = 0
+    gone = [old_id for old_id in sent if old_id not in current]
+    total, done = len(gone) + len(current), 0
+
+    def step() -> None:
+        nonlocal done
+        if should_stop is not None and should_stop():
+            raise ExportCancelled(done, total)
+        if progress is not None and done % 10 == 0:
+            progress(done, total)
+        done += 1
+
     # A correction: the replaced memory's entry there is updated to the new text, not deleted and re-added.
-    for old_id, (external_id, _content) in list(sent.items()):
-        if old_id in current:
-            continue
+    for old_id in gone:
+        external_id = sent[old_id][0]
+        step()
         row = store.db.execute("SELECT status, superseded_by FROM memories WHERE id = ?", [old_id]).fetchone()
         successor = row[1] if row and row[0] == memories.SUPERSEDED else None
         if successor in current and successor not in sent:
@@ -106,6 +124,7 @@ def sync(store: Store, url: str, api_key: str, client: httpx.Client | None = Non
             deleted += 1
         del sent[old_id]
     for memory in current.values():
+        step()
         if memory.id in sent:
             external_id, content = sent[memory.id]
             if content == memory.content:
@@ -120,4 +139,6 @@ def sync(store: Store, url: str, api_key: str, client: httpx.Client | None = Non
             raise ExportError(f"Open WebUI at {destination} did not return the new memory's id.")
         _remember(store, destination, memory.id, str(answer["id"]), memory.content)
         added += 1
+    if progress is not None:
+        progress(total, total)
     return SyncReport(added, updated, deleted, unchanged)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,8 +56,10 @@ def _write_atomically(path: Path, content: str) -> None:
         raise ExportError(f"cannot write {path}: {error.strerror or error}") from error
 
 
-def export(store: Store, request: ExportRequest) -> str:
-    """Do the export; returns one line saying what was done."""
+def export(store: Store, request: ExportRequest, progress: Callable[[int, int], None] | None = None,
+           should_stop: Callable[[], bool] | None = None) -> str:
+    """Do the export; returns one line saying what was done. ``progress`` and ``should_stop`` reach the
+    target that sends memory by memory (Open WebUI); the others are one quick step each."""
     if request.target in FILE_TARGETS:
         if request.out is None:
             raise ExportError(f"--to {request.target} needs --out FILE")
@@ -67,7 +70,7 @@ def export(store: Store, request: ExportRequest) -> str:
     if request.target == "openwebui":
         if not request.url or not request.api_key:
             raise ExportError("--to openwebui needs --url URL and --api-key KEY")
-        report = openwebui.sync(store, request.url, request.api_key)
+        report = openwebui.sync(store, request.url, request.api_key, progress=progress, should_stop=should_stop)
         return (f"Open WebUI at {request.url}: {report.added} added, {report.updated} updated, "
                 f"{report.deleted} deleted, {report.unchanged} already there")
     if request.target == "scallopbot":

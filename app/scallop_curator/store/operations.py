@@ -38,9 +38,14 @@ def _reading(store: Store, read: Callable[[], object]) -> object:
 
 # ---------------------------------------------------------------- relations
 def relation_of(store: Store, proposal: StoredProposal, text: str | None = None) -> Relation:
-    """How this proposal (or ``text``, its edited wording) relates to the current kept memories."""
-    return relation(store.db, text if text is not None else proposal.text, proposal.subject, proposal.category,
-                    proposal.action, proposal.old_value, proposal.replaces, exclude_proposal=proposal.id)
+    """How this proposal (or ``text``, its edited wording) relates to the current kept memories; the
+    review's answer is reused by the decision while no kept memory changed in between."""
+    wording = text if text is not None else proposal.text
+    key = (proposal.id, wording, proposal.subject, proposal.category, proposal.action, proposal.old_value,
+           proposal.replaces)
+    return store.relations.get(key, lambda: relation(
+        store.db, wording, proposal.subject, proposal.category, proposal.action, proposal.old_value,
+        proposal.replaces, exclude_proposal=proposal.id))
 
 
 def effect_for(found: Relation, choice: str | None = None) -> dict | None:
@@ -59,9 +64,11 @@ def effect_for(found: Relation, choice: str | None = None) -> dict | None:
 
 
 # ---------------------------------------------------------------- review
-def _decided(store: Store, proposal_ids: Iterable[int], focus: int | None = None) -> Changes:
+def _decided(store: Store, proposal_ids: Iterable[int], focus: int | None = None,
+             known: list[StoredProposal] | None = None) -> Changes:
+    """``known``: the proposals as read before the decision (their conversation and turn never change)."""
     ids = list(proposal_ids)
-    rows = [store.proposal(i) for i in ids]
+    rows = known if known is not None else [store.proposal(i) for i in ids]
     return Changes(conversations=frozenset(p.conversation_id for p in rows), turns=frozenset(p.turn_id for p in rows),
                    proposals=frozenset(ids), memories=frozenset(store.last_touched), journal=True, focus=focus)
 
@@ -74,7 +81,7 @@ def decide(store: Store, proposal_id: int, status: Status, edited_text: str | No
     if status.keeps_memory:
         effect = effect_for(_reading(store, lambda: relation_of(store, proposal, edited_text)), choice)  # type: ignore[arg-type]
     store.decide(proposal_id, status, edited_text, fields=fields, effect=effect)
-    return _decided(store, [proposal_id])
+    return _decided(store, [proposal_id], known=[proposal])
 
 
 def pending_matching(store: Store, category: str | None = None, below: float | None = None,
@@ -113,13 +120,18 @@ def add_by_hand(store: Store, conversation_id: str, turn_id: int, content: str, 
 
 
 def undo(store: Store) -> Changes:
-    touched = store.undo_step()
-    return _decided(store, touched, focus=touched[0] if touched else None) if touched else Changes(journal=True)
+    """Take back this session's latest step: a decision, a bulk decision, or a change to a kept memory."""
+    return _stepped(store, store.undo_step())
 
 
 def redo(store: Store) -> Changes:
-    touched = store.redo_step()
-    return _decided(store, touched, focus=touched[0] if touched else None) if touched else Changes(journal=True)
+    return _stepped(store, store.redo_step())
+
+
+def _stepped(store: Store, touched: list[int]) -> Changes:
+    if touched:
+        return _decided(store, touched, focus=touched[0])
+    return Changes(memories=frozenset(store.last_touched), journal=True)
 
 
 def import_file(store: Store, imported: ImportedFile, source_file: str,
@@ -132,12 +144,12 @@ def import_file(store: Store, imported: ImportedFile, source_file: str,
 
 # ---------------------------------------------------------------- kept memories
 def _memory_op(store: Store, memory_id: int, change: Callable[[], bool]) -> Changes:
+    """One journalled change to a kept memory: Ctrl+Z undoes it like a decision."""
     try:
-        with store._writing():
-            changed = change()
+        changed = store.change_memory(memory_id, change)
     except memories.NoSuchMemory:
         raise StoreError(f"There is no memory {memory_id} in {store.path}.") from None
-    return Changes(memories=frozenset([memory_id])) if changed else Changes()
+    return Changes(memories=frozenset([memory_id]), journal=True) if changed else Changes()
 
 
 def edit_memory(store: Store, memory_id: int, text: str, why: str = "edited by hand") -> Changes:

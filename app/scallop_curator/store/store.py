@@ -21,8 +21,10 @@ from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import memories, migrations, schema
+from scallop_curator.store.relation_cache import RelationCache
 from scallop_curator.store.sessions import claim_origin, release_origin
 from scallop_curator.store.turn_inserts import TurnInserts
+from scallop_curator.store.write_turns import WriteTurns
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
     ConversationSummary,
@@ -93,21 +95,34 @@ def _friendly(path: Path, error: sqlite3.Error) -> StoreError:
 #: An import commits after this many conversations or this many seconds, whichever comes first: a
 #: decision made meanwhile waits at most one batch for the write lock instead of the whole file.
 IMPORT_BATCH = 100
-IMPORT_BATCH_SECONDS = 0.05
+IMPORT_BATCH_SECONDS = 0.015
+#: After each batch the import leaves the write lock free this long, for a writer polling for it.
+IMPORT_YIELD_SECONDS = 0.002
+#: How long a write waits for another connection's write lock before it fails as "busy".
+BUSY_SECONDS = 5.0
+BUSY_POLL_SECONDS = 0.0005
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
 
 
 _KEEP = object()  # a decision that leaves the proposal's field edits as they are
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], session: bool = True) -> None:
+        """``session=False``: a helper connection (a background export) that makes no undoable
+        decisions, so it claims no session and never adopts the window's undo history."""
         self.path = Path(path)
         self.origin = ""
+        self._turns = WriteTurns(self.path)
         self.last_touched: set[int] = set()  # memory ids the latest decision touched (for Changes)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new_file = not self.path.exists()
         try:
-            conn = sqlite3.connect(self.path, timeout=5.0)
+            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
             self.db = sqlite_utils.Database(conn, execute_plugins=False)  # no plugins used: skip the scan of installed packages
             self.db.execute("PRAGMA journal_mode=WAL")
             # FULL: a decision shown as done must survive a crash or power cut right after.
@@ -117,8 +132,10 @@ class Store:
             with self._immediate():
                 schema.create(self.db)
                 migrations.migrate(self.db)
-            with self._immediate():
-                self.origin = claim_origin(self.db)
+            if session:
+                with self._immediate():
+                    self.origin = claim_origin(self.db)
+            self.relations = RelationCache(self.db)
         except migrations.NewerStore as error:
             raise StoreError(f"{self.path} was written by a newer Scallop Curator ({error}); "
                              "update the app to open it.") from error
@@ -145,7 +162,7 @@ class Store:
         if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin_writing(conn)
         try:
             yield
         except BaseException:
@@ -153,6 +170,36 @@ class Store:
                 conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def _begin_writing(self, conn: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE``, asking again every half millisecond while another connection writes.
+
+        SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), so it kept
+        missing the moment between an import's batches, and a decision waited for most of the import
+        (1.5-2.7 s). Polling finds that moment (the import leaves ``IMPORT_YIELD_SECONDS`` for it), so
+        a writer waits at most about one batch. Only the start of a write polls; reads keep the
+        connection's busy timeout. While it waits it holds its turn (see ``write_turns``)."""
+        patience = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])  # ms, as the connection was set
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+            deadline = time.monotonic() + patience / 1000
+            with self._turns.waiting():
+                while True:
+                    time.sleep(BUSY_POLL_SECONDS)
+                    try:
+                        conn.execute("BEGIN IMMEDIATE")
+                        return
+                    except sqlite3.OperationalError as error:
+                        if not _is_busy(error) or time.monotonic() > deadline:
+                            raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {patience}")
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -175,6 +222,7 @@ class Store:
             except sqlite3.Error:
                 log.warning("could not mark session %s closed", self.origin)
         self.db.conn.close()
+        self._turns.close()
 
     # ---------------------------------------------------------------- import
     def import_file(self, imported: ImportedFile, source_file: str,
@@ -192,8 +240,19 @@ class Store:
         first_turn = (self.db.execute("SELECT MAX(id) FROM turns").fetchone()[0] or 0) + 1
         position = 0
         inserts = TurnInserts(self.db)  # new turns go in many to a statement (see turn_inserts)
+        # An import's batches need not reach the disk one by one (a file cut short by a power cut is
+        # completed by importing it again): with NORMAL, a batch's commit costs no fsync, so batches
+        # can be small enough to keep the lock free for the window. The import then checkpoints after
+        # each batch, on its own thread, outside the lock: that syncs what it wrote and keeps the WAL
+        # short. Otherwise the next decision's commit (FULL) had to fsync the import's unsynced
+        # megabytes, or copy them into the database as the automatic checkpoint, holding up the
+        # window for up to 1.7 s. WAL keeps the store consistent either way.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         try:
             while position < total:
+                if position:
+                    self._turns.let_waiters_in()  # a writer waiting (a decision) takes its turn here
+                    time.sleep(IMPORT_YIELD_SECONDS)
                 batch_started, start = time.monotonic(), position
                 with self._immediate():
                     while position < total:
@@ -217,11 +276,14 @@ class Store:
                         if position - start >= IMPORT_BATCH or time.monotonic() - batch_started > IMPORT_BATCH_SECONDS:
                             break
                     inserts.flush()
+                self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except (ImportCancelled, sqlite3.Error) as error:
             self._take_back(created, grown, first_turn)
             if isinstance(error, sqlite3.Error):
                 raise _friendly(self.path, error) from error
             raise
+        finally:
+            self.db.execute("PRAGMA synchronous=FULL")
         return ImportSummary(source_file, imported.format_name, new_conversations, new_turns, unchanged,
                              [*imported.skipped, *refused], list(imported.notes))
 
@@ -523,7 +585,7 @@ class Store:
             )
             self.db.execute(
                 "DELETE FROM proposals WHERE turn_id = ? AND status = 'pending' AND manual = 0 "
-                "AND id NOT IN (SELECT proposal_id FROM journal)",
+                "AND id NOT IN (SELECT proposal_id FROM journal WHERE proposal_id IS NOT NULL)",
                 [turn_id],
             )
             for fact in result.facts:
@@ -619,12 +681,16 @@ class Store:
             if row is None:
                 return []
             rows = self.db.execute(
-                "SELECT id, proposal_id, previous_status, previous_text, previous_effect, previous_fields FROM journal "
-                "WHERE grp = ? AND undone = 0 ORDER BY id DESC", [row[0]]).fetchall()
-            for journal_id, proposal_id, status, text, effect, fields in rows:
+                "SELECT id, proposal_id, previous_status, previous_text, previous_effect, previous_fields, memory_id, "
+                "memory_after, memory_before FROM journal WHERE grp = ? AND undone = 0 ORDER BY id DESC",
+                [row[0]]).fetchall()
+            for journal_id, proposal_id, status, text, effect, fields, memory_id, after, before in rows:
                 self.db.execute("UPDATE journal SET undone = 1 WHERE id = ?", [journal_id])
-                self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
-        return [int(r[1]) for r in reversed(rows)]
+                if memory_id is not None:
+                    self._put_back(memory_id, after, before, "undone")
+                else:
+                    self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
+        return [int(r[1]) for r in reversed(rows) if r[1] is not None]
 
     def redo(self) -> int | None:
         touched = self.redo_step()
@@ -638,12 +704,38 @@ class Store:
             if row is None:
                 return []
             rows = self.db.execute(
-                "SELECT id, proposal_id, status, edited_text, effect, edited_fields FROM journal WHERE grp = ? "
-                "AND undone = 1 ORDER BY id", [row[0]]).fetchall()
-            for journal_id, proposal_id, status, text, effect, fields in rows:
+                "SELECT id, proposal_id, status, edited_text, effect, edited_fields, memory_id, memory_before, "
+                "memory_after FROM journal WHERE grp = ? AND undone = 1 ORDER BY id", [row[0]]).fetchall()
+            for journal_id, proposal_id, status, text, effect, fields, memory_id, before, after in rows:
                 self.db.execute("UPDATE journal SET undone = 0 WHERE id = ?", [journal_id])
-                self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
-        return [int(r[1]) for r in rows]
+                if memory_id is not None:
+                    self._put_back(memory_id, before, after, "redone")
+                else:
+                    self._apply(proposal_id, Status(status), text, json.loads(effect) if effect else None, fields)
+        return [int(r[1]) for r in rows if r[1] is not None]
+
+    def change_memory(self, memory_id: int, change: Callable[[], bool]) -> bool:
+        """Run ``change`` (an edit, forget, restore or supersede of one kept memory) as one committed,
+        journalled step of this session, so undo and redo take it back and forth like a decision.
+        Returns whether anything changed (nothing is journalled otherwise)."""
+        self.last_touched = set()
+        with self._writing():
+            before = memories.state(self.db, memory_id)
+            if not change():
+                return False
+            after = memories.state(self.db, memory_id)
+            self.db.execute("DELETE FROM journal WHERE undone = 1 AND origin = ?", [self.origin])
+            cursor = self.db.execute(
+                "INSERT INTO journal (proposal_id, decided_at, undone, origin, memory_id, memory_before, memory_after) "
+                "VALUES (NULL, ?, 0, ?, ?, ?, ?)",
+                [_now(), self.origin, memory_id, json.dumps(before), json.dumps(after)])
+            self.db.execute("UPDATE journal SET grp = id WHERE id = ?", [cursor.lastrowid])
+        self.last_touched = {memory_id}
+        return True
+
+    def _put_back(self, memory_id: int, expected: str, wanted: str, why: str) -> None:
+        if memories.put_back(self.db, memory_id, json.loads(expected), json.loads(wanted), f"{why} by hand"):
+            self.last_touched.add(memory_id)
 
     def can_undo(self) -> bool:
         return self.db.execute("SELECT 1 FROM journal WHERE undone = 0 AND origin = ? LIMIT 1",

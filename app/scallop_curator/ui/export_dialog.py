@@ -1,11 +1,19 @@
 """File → Export: the same targets as ``scallop-curator export``. The plain text can be copied to the
-clipboard (for an assistant's memory import or instructions field) as well as saved."""
+clipboard (for an assistant's memory import or instructions field) as well as saved.
+
+The export itself runs on a background thread (``ExportJob``): Open WebUI takes a request per memory,
+and a slow or silent server must not freeze the window. Progress shows after half a second, with
+Cancel; failures are one plain line in the dialog.
+
+Signals:
+    exportFinished(bool): an export ended; True when it was done, False when it failed or was cancelled.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,15 +25,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from scallop_curator.exporters import ExportError
-from scallop_curator.exporters.run import FILE_TARGETS, ExportRequest, export, render
-from scallop_curator.store import Store, StoreError
+from scallop_curator.exporters.run import FILE_TARGETS, ExportRequest, render
+from scallop_curator.store import Store
+from scallop_curator.ui.export_job import ExportJob
+
+#: Progress appears only for an export still running after this long.
+PROGRESS_DELAY_MS = 500
 
 LABELS = {
     "text": "Plain text “about me” (Claude, Gemini, ChatGPT instructions)",
@@ -39,10 +51,17 @@ SUFFIXES = {"text": ".txt", "sillytavern": ".json", "jsonl": ".jsonl", "markdown
 
 
 class ExportDialog(QDialog):
+    exportFinished = Signal(bool)
+
     def __init__(self, parent: QWidget | None, store: Store) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export memories")
         self._store = store
+        self.job: ExportJob | None = None
+        self.progress = QProgressBar(objectName="exportProgress")
+        self.progress.hide()
+        self._progress_timer = QTimer(self, singleShot=True, interval=PROGRESS_DELAY_MS)
+        self._progress_timer.timeout.connect(self.progress.show)
         self.target = QComboBox(objectName="exportTarget")
         for key, label in LABELS.items():
             self.target.addItem(label, key)
@@ -68,12 +87,16 @@ class ExportDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button = buttons.addButton("Copy text", QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button = buttons.addButton("Cancel export", QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel_export)
         self.export_button.clicked.connect(self.run_export)
         self.copy_button.clicked.connect(self.copy_text)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.preview)
+        layout.addWidget(self.progress)
         layout.addWidget(self.result)
         layout.addWidget(buttons)
         self._form = form
@@ -124,14 +147,51 @@ class ExportDialog(QDialog):
         QGuiApplication.clipboard().setText(self.preview.toPlainText())
         self.result.setText("Copied to the clipboard.")
 
-    def run_export(self) -> bool:
-        try:
-            message = export(self._store, self.request())
-        except (ExportError, StoreError) as error:
-            self.result.setText(str(error))
-            return False
+    def run_export(self) -> None:
+        """Start the export on its own thread; ``exportFinished`` says how it ended."""
+        if self.job is not None and self.job.running:
+            return
+        request = self.request()
+        if request.target in FILE_TARGETS and request.out is None:
+            self.result.setText("Choose the file to export to first.")
+            return
+        self.job = ExportJob(self._store.path, request)
+        self.job.progress.connect(self._on_progress)
+        self.job.done.connect(lambda message: self._ended(message, True))
+        self.job.failed.connect(lambda message: self._ended(message, False))
+        self.job.cancelled.connect(lambda message: self._ended(message, False))
+        self.job.crashed.connect(lambda _error: self._ended("The export stopped on an error (see the log).", False))
+        self.result.setText("Exporting…")
+        self.progress.setRange(0, 0)
+        self.export_button.setEnabled(False)
+        self.cancel_button.show()
+        self._progress_timer.start()
+        self.job.start()
+
+    def cancel_export(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+            self.result.setText("Cancelling after the memory being sent…")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done:,} of {total:,} memories")
+
+    def _ended(self, message: str, ok: bool) -> None:
+        self._progress_timer.stop()
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.export_button.setEnabled(True)
         self.result.setText(message)
-        return True
+        self.exportFinished.emit(ok)
+
+    def done(self, code: int) -> None:  # noqa: A003 - QDialog.done
+        """Closing the dialog stops an export still running (what was sent stays remembered)."""
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+            self.job.wait(2.0)
+        super().done(code)
 
 
 def open_export_dialog(parent: QWidget, store: Store) -> None:

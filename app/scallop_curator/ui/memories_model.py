@@ -1,17 +1,25 @@
 """A lazy table model over the kept memories: it holds the ids of one filtered, sorted query and
-reads rows a page at a time, so 100,000 memories open at once. Edits go through an operation."""
+reads rows a page at a time, so 100,000 memories open at once. Edits go through an operation.
+
+``request`` filters on a background thread (``MemoriesQuery``) and swaps the answer in when it comes;
+``set_query`` / ``reload`` do the same at once, for callers that need the rows now.
+
+Signals:
+    reloaded(): the rows were replaced by a new query's answer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from scallop_curator.store import Store, memories, operations
 from scallop_curator.store.changes import Changes
 from scallop_curator.store.memories import MemoryRow
 from scallop_curator.ui import roles
+from scallop_curator.ui.memories_query import MemoriesQuery
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Memory", "Subject", "Category", "Status", "Confirmed", "Kept on")
@@ -23,6 +31,7 @@ Runner = Callable[[Callable[[], Changes]], Changes | None]
 
 
 class MemoriesModel(QAbstractTableModel):
+    reloaded = Signal()
     PAGE = 200
     COUNT_CAP = 1000  # counting every match of a broad search would stall typing; rows still page on
 
@@ -36,8 +45,11 @@ class MemoriesModel(QAbstractTableModel):
         self._resetting = False
         self._more = False  # the last page read was full: there may be more rows
         self.query: dict[str, Any] = {"search": "", "statuses": (memories.CURRENT,), "subject": None,
-                                      "category": None, "conversation_id": None}
+                                      "category": None, "conversation_id": None, "since": None, "until": None}
         self.order = "newest"
+        self._asked = 0  # the number of the latest question; older answers are dropped
+        self._worker: MemoriesQuery | None = None
+        self.error = ""  # why the latest background question failed, if it did
 
     # ------------------------------------------------------------------ query
     def set_query(self, **query: Any) -> None:
@@ -45,15 +57,58 @@ class MemoriesModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
+        """Run the query now, on this thread."""
+        self._asked += 1
+        self._answered_last = self._asked
+        total = memories.count(self._store.db, cap=self.COUNT_CAP, **self.query)
+        first = memories.page(self._store.db, order=self.order, limit=self.PAGE, offset=0, **self.query)
+        self._swap_in(total, first)
+
+    def request(self, **query: Any) -> None:
+        """Filter on the background thread; the rows change when the answer comes (``reloaded``)."""
+        self.query.update(query)
+        if self._worker is None:
+            self._worker = MemoriesQuery(self._store.path)
+            self._worker.answered.connect(self._answered)
+            self._worker.failed.connect(self._failed)
+        self._asked += 1
+        self._worker.ask(self._asked, self.query, self.order, self.PAGE, self.COUNT_CAP)
+
+    @property
+    def waiting(self) -> bool:
+        """A background question is still unanswered."""
+        return self._worker is not None and self._asked != self._answered_last
+
+    _answered_last = 0
+
+    def _answered(self, number: int, total: int, rows: list[MemoryRow]) -> None:
+        if number == self._asked:
+            self._answered_last = number
+            self.error = ""
+            self._swap_in(total, rows)
+
+    def _failed(self, number: int, message: str) -> None:
+        if number == self._asked:
+            self._answered_last = number
+            self.error = message
+            self.reloaded.emit()
+
+    def close(self) -> None:
+        """Stop the background thread (the window is closing)."""
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+    def _swap_in(self, total: int, first: list[MemoryRow]) -> None:
         self._resetting = True  # no page is fetched while listeners of the reset look at the model
         self.beginResetModel()
-        self._total = memories.count(self._store.db, cap=self.COUNT_CAP, **self.query)
-        first = memories.page(self._store.db, order=self.order, limit=self.PAGE, offset=0, **self.query)
+        self._total = total
         self._ids = [row.id for row in first]
         self._more = len(self._ids) == self.PAGE
         self._rows = {row.id: row for row in first}
         self.endResetModel()
         self._resetting = False
+        self.reloaded.emit()
 
     @property
     def total(self) -> int:
@@ -73,6 +128,9 @@ class MemoriesModel(QAbstractTableModel):
         if not changes.memories:
             return
         fresh = memories.rows(self._store.db, sorted(changes.memories))
+        if len(fresh) != len(changes.memories):
+            self.reload()  # one was removed (the decision that kept it was undone)
+            return
         for memory_id, row in fresh.items():
             old = self._rows.get(memory_id)
             self._rows[memory_id] = row

@@ -1,15 +1,17 @@
-"""The memories view: every kept memory, searched as you type (FTS5), filtered by status, subject and
-category, sorted by any column, edited in place, forgotten and restored, with each memory's history
-and a step to the turn it came from. ``install`` adds it to the window beside review (Ctrl+2 / Ctrl+1)
+"""The memories view: every kept memory, searched as you type (FTS5), filtered by status, subject,
+category, source conversation and the days it was kept (from / to), sorted by any column, edited in
+place, forgotten and restored (each undoable with Ctrl+Z), with each memory's history and a step to
+the turn it came from. Filtering runs off the UI thread, so typing never stalls. ``install`` adds it to the window beside review (Ctrl+2 / Ctrl+1)
 with File → Export."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -58,6 +60,11 @@ class MemoriesView(QWidget):
             self.category.addItem(category, category)
         self.subject = QComboBox(objectName="memorySubject")
         self._fill_subjects()
+        self.conversation = QComboBox(objectName="memoryConversation")
+        self.conversation.setMaximumWidth(260)
+        self._fill_conversations()
+        self.since = self._date_filter("memorySince", "kept from: any day")
+        self.until = self._date_filter("memoryUntil", "to: any day")
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
 
@@ -75,6 +82,8 @@ class MemoriesView(QWidget):
         self.history.setPlaceholderText("The history of the selected memory")
         for widget, name in ((self.search, "Search memories"), (self.status, "Memory status filter"),
                              (self.category, "Memory category filter"), (self.subject, "Memory subject filter"),
+                             (self.conversation, "Memory source conversation filter"),
+                             (self.since, "Kept from this day"), (self.until, "Kept up to this day"),
                              (self.table, "Kept memories"), (self.table.horizontalHeader(), "Memory columns"),
                              (self.table.verticalHeader(), "Memory rows"), (self.history, "Memory history")):
             widget.setAccessibleName(name)
@@ -91,7 +100,8 @@ class MemoriesView(QWidget):
         self.table.addAction(forget)
 
         filters = QHBoxLayout()
-        for widget in (self.search, self.status, self.subject, self.category):
+        for widget in (self.search, self.status, self.subject, self.category, self.conversation, self.since,
+                       self.until):
             filters.addWidget(widget)
         buttons = QHBoxLayout()
         for widget in (self.forget_button, self.restore_button, self.source_button):
@@ -110,10 +120,49 @@ class MemoriesView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=120)
         self._search_timer.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(self._search_timer.start)
-        for combo in (self.status, self.subject, self.category):
+        for combo in (self.status, self.subject, self.category, self.conversation):
             combo.currentIndexChanged.connect(self.apply_filters)
+        for edit in (self.since, self.until):
+            edit.dateChanged.connect(lambda *_: self._search_timer.start())
+        self.model.reloaded.connect(self._after_reload)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_history())
-        self.apply_filters()
+        self.model.reload()  # the first rows at once; later filtering runs in the background
+        self._after_reload()
+        model = self.model
+        self.destroyed.connect(lambda *_: model.close())  # stop its thread with the window
+
+    def _date_filter(self, name: str, any_text: str) -> QDateEdit:
+        """A day, or "any day" (the minimum date stands for no limit)."""
+        edit = QDateEdit(objectName=name, calendarPopup=True, displayFormat="yyyy-MM-dd")
+        edit.setMinimumDate(QDate(1970, 1, 1))
+        edit.setSpecialValueText(any_text)
+        edit.setDate(edit.minimumDate())
+        return edit
+
+    @staticmethod
+    def _day(edit: QDateEdit) -> str | None:
+        return None if edit.date() == edit.minimumDate() else edit.date().toString("yyyy-MM-dd")
+
+    def _new_source(self, memory_ids: frozenset[int]) -> bool:
+        """A changed memory came from a conversation the source filter does not list yet."""
+        if not memory_ids:
+            return False
+        listed = {self.conversation.itemData(i) for i in range(self.conversation.count())}
+        marks = ",".join("?" * len(memory_ids))
+        found = self._store.db.execute(f"SELECT DISTINCT conversation_id FROM memories WHERE id IN ({marks}) "
+                                       "AND conversation_id IS NOT NULL", sorted(memory_ids)).fetchall()
+        return any(row[0] not in listed for row in found)
+
+    def _fill_conversations(self) -> None:
+        current = self.conversation.currentData()
+        self.conversation.blockSignals(True)
+        self.conversation.clear()
+        self.conversation.addItem("Any conversation", None)
+        for conversation_id, title, created in memories.source_conversations(self._store.db):
+            self.conversation.addItem(f"{title} · {created[:10]}" if created else title, conversation_id)
+        index = self.conversation.findData(current)
+        self.conversation.setCurrentIndex(max(index, 0))
+        self.conversation.blockSignals(False)
 
     def _fill_subjects(self) -> None:
         current = self.subject.currentData()
@@ -126,27 +175,48 @@ class MemoriesView(QWidget):
         self.subject.setCurrentIndex(max(index, 0))
         self.subject.blockSignals(False)
 
+    def filters(self) -> dict[str, object]:
+        return {"search": self.search.text().strip(), "statuses": self.status.currentData(),
+                "subject": self.subject.currentData(), "category": self.category.currentData(),
+                "conversation_id": self.conversation.currentData(), "since": self._day(self.since),
+                "until": self._day(self.until)}
+
     def apply_filters(self) -> None:
+        """Ask for the filtered rows; they come from the background thread (``_after_reload``)."""
         self._search_timer.stop()  # this reads the search box too
-        self.model.set_query(search=self.search.text().strip(), statuses=self.status.currentData(),
-                             subject=self.subject.currentData(), category=self.category.currentData())
+        self.model.request(**self.filters())
+        self._update_title()
+
+    def _after_reload(self) -> None:
         self._update_title()
         if self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(0, 0))
         self._show_history()
 
     def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        """A search still waiting runs now: once the window closes, the store may be closed too."""
-        if self._search_timer.isActive():
-            self._search_timer.stop()
-            self.apply_filters()
+        """A search still waiting is dropped: once the window closes, the store may be closed too."""
+        self._search_timer.stop()
         super().hideEvent(event)
 
+    def close_view(self) -> None:
+        """The window is closing: stop the filtering thread."""
+        self._search_timer.stop()
+        self.model.close()
+
     def _update_title(self) -> None:
-        self.title.setText(f"Memories · {self.model.total_text}")
+        if self.model.error:
+            self.title.setText(self.model.error)
+        elif self.model.waiting:
+            self.title.setText(f"Memories · {self.model.total_text} · filtering…")
+        else:
+            self.title.setText(f"Memories · {self.model.total_text}")
 
     def on_changes(self, changes: Changes) -> None:
         if changes.memories or changes.external or changes.imported:
+            if changes.external or changes.imported or self._new_source(changes.memories):
+                self._fill_conversations()
+            if changes.external:
+                self._fill_subjects()
             current = self.current_memory_id()
             self.model.on_changes(changes)
             if not self.table.currentIndex().isValid() and self.model.rowCount():

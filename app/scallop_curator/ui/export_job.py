@@ -1,0 +1,80 @@
+"""An export on a background thread with its own store connection, so the window stays responsive
+while Open WebUI answers a request per memory (or does not answer at all).
+
+Signals:
+    progress(int, int): memories done, memories in all.
+    done(str): one line saying what was exported.
+    failed(str): a plain message (unreachable server, refused key, locked store, unwritable file).
+    cancelled(str): the user stopped it; what was sent stays sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+
+from scallop_curator.exporters import ExportCancelled, ExportError
+from scallop_curator.exporters.run import ExportRequest, export
+from scallop_curator.store import Store, StoreError
+from scallop_curator.ui.relay import UiRelay
+
+log = logging.getLogger("ui")
+
+
+class ExportJob(UiRelay):
+    progress = Signal(int, int)
+    done = Signal(str)
+    failed = Signal(str)
+    cancelled = Signal(str)
+    crashed = Signal(object)
+
+    def __init__(self, db_path: Path, request: ExportRequest) -> None:
+        super().__init__()
+        self._db_path = db_path
+        self._request = request
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="export", daemon=True)
+        self.crashed.connect(self._reraise)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop before the next memory; the request in flight finishes (or times out) first."""
+        self._stop.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self, seconds: float) -> bool:
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            store = Store(self._db_path, session=False)
+        except StoreError as error:
+            self.post("failed", str(error))
+            return
+        try:
+            message = export(store, self._request, progress=lambda done, total: self.post("progress", done, total),
+                             should_stop=self._stop.is_set)
+        except ExportCancelled as stopped:
+            self.post("cancelled", str(stopped))
+        except (ExportError, StoreError) as error:
+            log.warning("export failed: %s", error)
+            self.post("failed", str(error))
+        except Exception as error:  # noqa: BLE001 - a bug: raised again on the UI thread, for the crash dialog
+            self.post("crashed", error)
+        else:
+            self.post("done", message)
+        finally:
+            store.close()
+
+    @staticmethod
+    def _reraise(error: BaseException) -> None:
+        raise error
