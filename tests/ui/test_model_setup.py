@@ -407,3 +407,23 @@ def test_settings_prompt_file_is_validated(qtbot, tmp_path: Path) -> None:  # ty
     assert dialog.result() == QDialog.DialogCode.Accepted
     saved = _saved()
     assert saved is not None and saved.prompt_path == str(good)
+
+
+def test_settings_memory_line_follows_the_gpu_layers(qtbot, demo_model: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings' memory line says what goes on the GPU, and changes with the GPU layers box
+    (a GPU build and a stand-in nvidia-smi with 80 GB free)."""
+    import os
+
+    from scallop_curator.hub import gpu_memory
+
+    tool = tmp_path / "nvidia-smi"
+    tool.write_text("#!/bin/sh\necho 81920\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(gpu_memory, "offload_backend", lambda: "CUDA")
+    dialog = SettingsDialog(None, Settings(model_source="file", model_path=str(demo_model)))
+    qtbot.addWidget(dialog)
+    assert "GPU: NVIDIA GPU: all 31 layers fit" in dialog.memory_label.text()
+    dialog.gpu_layers.setValue(0)
+    assert "GPU layers is set to 0" in dialog.memory_label.text()
