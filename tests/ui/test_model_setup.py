@@ -90,6 +90,29 @@ def test_gguf_file_is_described_before_it_is_used(qtbot, demo_model: Path) -> No
     assert (saved.model_source, saved.model_path, saved.first_run_done) == ("file", str(demo_model.resolve()), True)
 
 
+def test_gguf_file_description_says_what_goes_on_the_gpu(qtbot, demo_model: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a GPU build and a GPU with 80 GB free (a stand-in nvidia-smi), the description has a GPU
+    row saying every layer fits and what stays in RAM; a CPU build has no GPU row."""
+    import os
+
+    from scallop_curator.hub import gpu_memory
+
+    dialog = ModelSetupDialog(None, Settings())
+    qtbot.addWidget(dialog)
+    if gpu_memory.offload_backend() is None:
+        assert dialog.inspect_file(demo_model)
+        assert "GPU" not in dialog.file_info.toPlainText()
+    tool = tmp_path / "nvidia-smi"
+    tool.write_text("#!/bin/sh\necho 81920\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(gpu_memory, "offload_backend", lambda: "CUDA")
+    assert dialog.inspect_file(demo_model)
+    shown = dialog.file_info.toPlainText()
+    assert "NVIDIA GPU: all 31 layers fit" in shown and "stays in RAM" in shown
+
+
 def test_a_file_that_is_not_gguf_is_refused(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     notes = tmp_path / "my-notes.txt"
     notes.write_text("These are notes, certainly not a language model.\n" * 4)
@@ -384,3 +407,23 @@ def test_settings_prompt_file_is_validated(qtbot, tmp_path: Path) -> None:  # ty
     assert dialog.result() == QDialog.DialogCode.Accepted
     saved = _saved()
     assert saved is not None and saved.prompt_path == str(good)
+
+
+def test_settings_memory_line_follows_the_gpu_layers(qtbot, demo_model: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings' memory line says what goes on the GPU, and changes with the GPU layers box
+    (a GPU build and a stand-in nvidia-smi with 80 GB free)."""
+    import os
+
+    from scallop_curator.hub import gpu_memory
+
+    tool = tmp_path / "nvidia-smi"
+    tool.write_text("#!/bin/sh\necho 81920\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(gpu_memory, "offload_backend", lambda: "CUDA")
+    dialog = SettingsDialog(None, Settings(model_source="file", model_path=str(demo_model)))
+    qtbot.addWidget(dialog)
+    assert "GPU: NVIDIA GPU: all 31 layers fit" in dialog.memory_label.text()
+    dialog.gpu_layers.setValue(0)
+    assert "GPU layers is set to 0" in dialog.memory_label.text()

@@ -29,7 +29,8 @@ from typing import Literal
 
 from scallop_curator.hub.download import format_size
 from scallop_curator.hub.gguf_info import GGUFInfo
-from scallop_curator.hub.gpu_memory import GPUMemory, LayerFit, fit_layers, gpu_memory, offload_backend
+from scallop_curator.hub import gpu_memory as gpu_info
+from scallop_curator.hub.gpu_memory import GPUMemory, LayerFit, fit_layers
 
 KV_BYTES_PER_VALUE = 2  # llama.cpp's default f16 cache
 STATE_BYTES_PER_VALUE = 4  # recurrent state is f32
@@ -160,7 +161,7 @@ def estimate_memory(info: GGUFInfo, n_ctx: int, available: int | None = -1,
     cache = [kv_per_layer.get(il, per_layer * STATE_BYTES_PER_VALUE if state_bytes else 0) for il in range(layers)]
     overhead = BASE_OVERHEAD + info.file_size // 20
     if gpu == "detect":
-        gpu = gpu_memory(offload_backend())
+        gpu = gpu_info.gpu_memory(gpu_info.offload_backend())
     fit = None
     if gpu is not None and gpu.free_bytes is not None and layers:
         vocab = info.vocab_size or 0

@@ -172,6 +172,7 @@ class SettingsDialog(QDialog):
         row.addWidget(defaults)
         form.addRow(row)
         self.context.valueChanged.connect(self._update_memory)
+        self.gpu_layers.valueChanged.connect(self._update_memory)
         return box
 
     def restore_defaults(self) -> None:
@@ -203,8 +204,9 @@ class SettingsDialog(QDialog):
         if self._gguf is None:
             self.memory_label.clear()
             return
-        estimate = estimate_memory(self._gguf, self.context.value())
-        self.memory_label.setText(f"Memory: {estimate.verdict}")
+        estimate = estimate_memory(self._gguf, self.context.value(), gpu_layers=self.gpu_layers.value())
+        gpu = f"\nGPU: {estimate.gpu_verdict}" if estimate.gpu_verdict else ""
+        self.memory_label.setText(f"Memory: {estimate.verdict}{gpu}")
         self.memory_label.setStyleSheet(WARNING_STYLE if estimate.is_warning else "")
 
     # ------------------------------------------------------------ prompt
