@@ -29,3 +29,27 @@ def model_path(argv: list[str]) -> Path:
 
 def quiet_home() -> None:
     os.environ.setdefault("SCALLOP_CURATOR_HOME", str(Path("/tmp") / f"scallop-bench-{os.getpid()}"))
+
+
+def bare_completions(llm, cases) -> list[float]:  # type: ignore[no-untyped-def]
+    """Seconds per case for the bare model call on the app's prompt and grammar (no worker, no
+    store, no parsing): the baseline the overhead benchmarks compare the app against."""
+    import time
+
+    from llama_cpp import LlamaGrammar
+
+    from scallop_curator.extraction import chat_template
+    from scallop_curator.extraction.grammar import fact_grammar, max_answer_tokens
+    from scallop_curator.extraction.prompt import load_prompt
+
+    grammar = LlamaGrammar.from_string(fact_grammar(), verbose=False)
+    template = llm.metadata.get("tokenizer.chat_template")
+    prompt = load_prompt()
+    times = []
+    for case in cases:
+        started = time.perf_counter()
+        text = chat_template.render(template, prompt.messages(case.context, case.message))
+        tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
+        llm.create_completion(tokens, max_tokens=max_answer_tokens(), temperature=0.0, grammar=grammar)
+        times.append(time.perf_counter() - started)
+    return times

@@ -21,7 +21,7 @@ import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from _common import ROOT, model_path, quiet_home
+from _common import ROOT, bare_completions, model_path, quiet_home
 
 DEV = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"
 
@@ -30,26 +30,14 @@ def bare(model: str, cases, settings) -> list[float]:  # type: ignore[no-untyped
     """Plain llama-cpp-python calls on the same prompts, grammar and sampling, with the GPU layers
     the engine would use."""
     import llama_cpp
-    from llama_cpp import Llama, LlamaGrammar
+    from llama_cpp import Llama
 
-    from scallop_curator.extraction import chat_template
-    from scallop_curator.extraction.grammar import fact_grammar, max_answer_tokens
-    from scallop_curator.extraction.prompt import load_prompt
     from scallop_curator.hub.gpu_memory import resolve_gpu_layers
 
     layers = resolve_gpu_layers(model, settings.n_gpu_layers, settings.n_ctx, bool(llama_cpp.llama_supports_gpu_offload()))
     llm = Llama(model_path=model, n_ctx=settings.n_ctx, n_threads=settings.n_threads, n_batch=settings.n_batch,
                 n_gpu_layers=layers, seed=settings.seed, verbose=False)
-    grammar = LlamaGrammar.from_string(fact_grammar(), verbose=False)
-    template = llm.metadata.get("tokenizer.chat_template")
-    prompt = load_prompt()
-    times = []
-    for case in cases:
-        started = time.perf_counter()
-        text = chat_template.render(template, prompt.messages(case.context, case.message))
-        tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
-        llm.create_completion(tokens, max_tokens=max_answer_tokens(), temperature=0.0, grammar=grammar)
-        times.append(time.perf_counter() - started)
+    times = bare_completions(llm, cases)
     llm.close()
     return times
 

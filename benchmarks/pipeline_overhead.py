@@ -10,29 +10,15 @@ import statistics
 import sys
 import time
 
-from _common import model_path, quiet_home, sample_cases
+from _common import bare_completions, model_path, quiet_home, sample_cases
 
 
 def bare(model: str, cases, settings) -> list[float]:  # type: ignore[no-untyped-def]
-    from llama_cpp import Llama, LlamaGrammar
-
-    from scallop_curator.extraction import chat_template
-    from scallop_curator.extraction.grammar import fact_grammar, max_answer_tokens
-    from scallop_curator.extraction.prompt import load_prompt
+    from llama_cpp import Llama
 
     llm = Llama(model_path=model, n_ctx=settings.n_ctx, n_threads=settings.n_threads, n_batch=settings.n_batch,
                 seed=settings.seed, verbose=False)
-    grammar = LlamaGrammar.from_string(fact_grammar(), verbose=False)
-    template = llm.metadata.get("tokenizer.chat_template")
-    prompt = load_prompt()
-    times = []
-    for case in cases:
-        started = time.perf_counter()
-        text = chat_template.render(template, prompt.messages(case.context, case.message))
-        tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
-        llm.create_completion(tokens, max_tokens=max_answer_tokens(), temperature=0.0, grammar=grammar)
-        times.append(time.perf_counter() - started)
-    return times
+    return bare_completions(llm, cases)
 
 
 def app(model: str, cases, settings) -> list[float]:  # type: ignore[no-untyped-def]

@@ -66,22 +66,16 @@ def extraction_boxes(dialog: Any, layout: QVBoxLayout) -> None:
         grain.addItem(label, key)
     grain.setCurrentIndex(max(grain.findData(current.time_grain), 0))
     grain.setToolTip(GRAIN_TIP)
-    clock_hint = QLabel(objectName="clockHint")
-    clock_hint.setWordWrap(True)
-    clock_hint.setTextFormat(Qt.TextFormat.PlainText)
-    zone_error = QLabel(objectName="timezoneError")
-    zone_error.setWordWrap(True)
-    zone_error.setTextFormat(Qt.TextFormat.PlainText)
+    clock_hint = _note("", "clockHint")
+    zone_error = _note("", "timezoneError")
     zone_error.setStyleSheet(ERROR_STYLE)
     zone_error.hide()
     form.addRow("Timezone", zone)
     form.addRow("", zone_error)
     form.addRow("Time shown to", grain)
     form.addRow("", clock_hint)
-    note = QLabel("A turn without a time of its own is given its conversation's date; its proposals say so. "
-                  "Changes apply to the next extraction.")
-    note.setWordWrap(True)
-    note.setTextFormat(Qt.TextFormat.PlainText)
+    note = _note("A turn without a time of its own is given its conversation's date; its proposals say so. "
+                 "Changes apply to the next extraction.")
     form.addRow(note)
 
     skips = QGroupBox("Large histories")
@@ -105,10 +99,8 @@ def extraction_boxes(dialog: Any, layout: QVBoxLayout) -> None:
     skip_form.addRow("Skip messages under", short)
     skip_form.addRow("", code)
     skip_form.addRow("Show the plan over", confirm)
-    skipped_note = QLabel("Skipped turns are never left out silently: they are marked, counted, and can be "
-                          "extracted one by one.")
-    skipped_note.setWordWrap(True)
-    skipped_note.setTextFormat(Qt.TextFormat.PlainText)
+    skipped_note = _note("Skipped turns are never left out silently: they are marked, counted, and can be "
+                         "extracted one by one.")
     skip_form.addRow(skipped_note)
 
     layout.addWidget(dates)
@@ -177,3 +169,11 @@ def accept_extraction(dialog: Any) -> bool:
         "confirm_turns": dialog.confirm_turns.value(),
     })
     return True
+
+
+def _note(text: str, name: str = "") -> QLabel:
+    """A wrapped plain-text label (a hint, an error line) for the settings form."""
+    label = QLabel(text, objectName=name) if name else QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
