@@ -2,6 +2,10 @@
 extracts every conversation with a real model in the worker process, measured by a 5 ms timer
 inside the app. Target: < 50 ms.
 
+Besides the gaps it times the window's own work on the UI thread for each extraction event (the
+slots of the controller's signals and the steps of storing a result) and prints the slowest, so a
+stall can be told apart from the machine taking the CPU away (compare with the load average).
+
 Usage: python benchmarks/ui_stall.py [MODEL.gguf]      (offscreen unless a display is set)
        python benchmarks/ui_stall.py --big-import MB      (import a generated ChatGPT export of MB
                                                           megabytes, then scroll the whole list)
@@ -29,6 +33,41 @@ def make_big_export(megabytes: int) -> Path:
     return out
 
 
+UI_SLOTS = ("_store_result", "_progress", "_model_state_changed", "_refresh_proposals", "_update_titles",
+            "_update_status")
+
+
+class SlotTimes:
+    """The longest and total time each wrapped callable took on the UI thread."""
+
+    def __init__(self) -> None:
+        self.longest: dict[str, float] = {}
+        self.total: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def wrap(self, name: str, function):  # type: ignore[no-untyped-def]
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                ms = (time.perf_counter() - started) * 1000
+                self.longest[name] = max(self.longest.get(name, 0.0), ms)
+                self.total[name] = self.total.get(name, 0.0) + ms
+                self.calls[name] = self.calls.get(name, 0) + 1
+        return timed
+
+    def clear(self) -> None:
+        self.longest.clear()
+        self.total.clear()
+        self.calls.clear()
+
+    def report(self) -> None:
+        for name in sorted(self.longest, key=self.longest.get, reverse=True):  # type: ignore[arg-type]
+            print(f"    {name:<34} {self.calls[name]:>4} calls, longest {self.longest[name]:6.1f} ms, "
+                  f"mean {self.total[name] / self.calls[name]:6.1f} ms")
+
+
 def main() -> None:
     quiet_home()
     big = None
@@ -47,7 +86,16 @@ def main() -> None:
     app = QApplication([])
     model = model_path(sys.argv)
     db = Path(tempfile.mkdtemp()) / "bench.db"
+    slots = SlotTimes()
+    for name in UI_SLOTS:  # before the window connects them; names another layout lacks are skipped
+        if hasattr(MainWindow, name):
+            setattr(MainWindow, name, slots.wrap(name, getattr(MainWindow, name)))
     window = MainWindow(Store(db), Settings(model_path=str(model)))
+    for owner, attribute in (("store", "record_result"), ("turns", "refresh"), ("proposals", "refresh"),
+                             ("conversations", "refresh_counts"), ("store", "pending_count")):
+        target = getattr(window, owner, None)
+        if target is not None and hasattr(target, attribute):
+            setattr(target, attribute, slots.wrap(f"{owner}.{attribute}", getattr(target, attribute)))
     window.show()
     settle_heap()  # as ui.app.run() does
 
@@ -116,8 +164,15 @@ def main() -> None:
             _report(name, values)
         window.close()
         return
+    slots.clear()
+    load = os.getloadavg()[0]
     seconds = run_until(window.controller.finished, window.extract_all)
     phases["extraction"] = sorted(gaps)
+    if worst:
+        print(f"stalls over 30 ms during the extraction (ms, at s): {worst}")
+    print(f"load average {load:.1f} before the extraction, {os.getloadavg()[0]:.1f} after")
+    print("the window's work on the UI thread per extraction event:")
+    slots.report()
     print(f"extraction of {window.store.db.execute('SELECT COUNT(*) FROM turn_results').fetchone()[0]} turns "
           f"with {model.name}: {seconds:.1f} s")
     timer.stop()
