@@ -24,8 +24,8 @@ from scallop_curator.extraction.models_on_disk import resolve_model
 from scallop_curator.extraction.prompt import PromptError, load_prompt
 from scallop_curator.hub.gguf_info import GGUFProblem, read_gguf_info
 from scallop_curator.hub.memory_estimate import estimate_memory
-from scallop_curator.store import StoreError
 from scallop_curator.ui import plain
+from scallop_curator.ui.extraction_controller import ResultSink
 from scallop_curator.ui.model_setup import server_client_class, server_spec
 
 log = logging.getLogger("ui")
@@ -217,17 +217,15 @@ class ExtractionActions:
         self.progress_label.setText(f"starting · {len(cases)} turns")
         self.progress_bar.setRange(0, len(cases))
         self.progress_bar.setValue(0)
-        self.controller.start(spec, cases)
+        # The controller stores each result on its own thread before handing it over.
+        self.controller.start(spec, cases, ResultSink(self.store.path, *self._run))
+
+    def _result_not_stored(self, result: TurnResult, message: str) -> None:
+        self.notify(f"A result could not be saved ({message}); Resume will extract that turn again.", 8000)
 
     def _store_result(self, result: TurnResult) -> None:
+        """Show a result the controller has stored."""
         if self._run is None:
-            return
-        run_id, info = self._run
-        try:
-            self.store.record_result(run_id, info, result)
-        except (StoreError, KeyError) as error:
-            log.warning("could not store result for turn %s: %s", result.turn_index, error)
-            self.notify(f"A result could not be saved ({error}); Resume will extract that turn again.", 8000)
             return
         self._remaining = [c for c in self._remaining
                            if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
