@@ -38,7 +38,7 @@ def make_big_export(megabytes: int) -> Path:
 
 UI_SLOTS = ("extract_all", "_model_spec", "_memory_is_enough", "_start_job", "_store_result", "_progress",
             "_model_state_changed", "_refresh_proposals", "_update_titles", "_update_status", "select_proposal",
-            "_show_progress", "_extraction_finished")
+            "_show_progress", "_extraction_finished", "on_changes")
 
 
 class SlotTimes:
