@@ -38,8 +38,9 @@ def test_four_turns_in_flight_on_llama_server_match_one_at_a_time(demo_model: Pa
 
     assert BINARY is not None
     cases = [case for c in load_export(sample_export).conversations for case in c.extraction_cases()][:8]
-    settings = EngineSettings(seed=0, n_ctx=4096, n_threads=2)
-    process, url = start_llama_server(BINARY, demo_model, 2, settings.n_ctx, 4, tmp_path / "llama-server.log")
+    # One thread: on a small shared machine two threads' spin-waits stall each other for seconds.
+    settings = EngineSettings(seed=0, n_ctx=4096, n_threads=1)
+    process, url = start_llama_server(BINARY, demo_model, 1, settings.n_ctx, 4, tmp_path / "llama-server.log")
     try:
         spec = ModelSpec("", None, settings)
         answers, busy = {}, {}
