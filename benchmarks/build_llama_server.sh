@@ -3,10 +3,12 @@
 # app pins, so the server and the app's engine run the same llama.cpp. Portable CPU build
 # (GGML_NATIVE=OFF plus the vector extensions this CPU has, as packaging/setup.sh does), only the
 # llama-server target. Cached under ~/.cache/scallop-curator/llama-server/; prints the binary's path.
-# Usage: benchmarks/build_llama_server.sh   (PYTHON=... to choose the python that runs pip)
+# Usage: benchmarks/build_llama_server.sh   (PYTHON=... to choose the python that runs pip,
+#        JOBS=N to limit the parallel compile jobs; default: all cores)
 set -euo pipefail
 VERSION=0.3.36
 PYTHON=${PYTHON:-python3}
+JOBS=${JOBS:-$(nproc)}
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/scallop-curator/llama-server"
 # shellcheck source=packaging/llama_flags.sh
 source "$(dirname "$0")/../packaging/llama_flags.sh"  # the same flags the app's llama.cpp is built with
@@ -29,7 +31,7 @@ fi
 echo "building llama-server ($ARGS); this takes several minutes" >&2
 # shellcheck disable=SC2086
 cmake -S "$WORK/vendor/llama.cpp" -B "$WORK/build" $ARGS >&2
-cmake --build "$WORK/build" --target llama-server -j "$(nproc)" >&2
+cmake --build "$WORK/build" --target llama-server -j "$JOBS" >&2
 cp "$WORK/build/bin/llama-server" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
 rm -rf "$WORK"
 echo "$BIN"

@@ -9,7 +9,9 @@ requests; pass ``--url`` to measure such a server instead of starting one.
 With ``--llama-server`` it starts llama.cpp's own server instead (built by
 ``benchmarks/build_llama_server.sh`` from the sources in the pinned llama-cpp-python sdist) with
 ``--parallel N``: one slot per request in flight, batched together. Target: 4 in flight at least
-1.5x the turns per minute of 1.
+1.5x the turns per minute of 1. Its ``/metrics`` (``--metrics``) then tell, per run, how many slots
+were busy per decode on average (4 in flight really reaching the server shows as more than 1) and
+how many prompt tokens were evaluated against those reused from the slots' prompt cache.
 
 Usage: python benchmarks/server_throughput.py [MODEL.gguf] [--url URL | --llama-server] [--concurrency N] [--turns K]
 """
@@ -61,14 +63,19 @@ def llama_server_binary() -> Path | None:
     return found[-1] if found else None
 
 
-def start_llama_server(binary: Path, model: Path, threads: int, n_ctx: int, parallel: int) -> tuple[subprocess.Popen[bytes], str]:
-    """llama.cpp's server on 127.0.0.1 with one slot per request in flight (each slot gets n_ctx)."""
+def start_llama_server(binary: Path, model: Path, threads: int, n_ctx: int, parallel: int,
+                       log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """llama.cpp's server on 127.0.0.1 with one slot per request in flight. The KV cache is split
+    evenly between the slots (n_ctx per slot = --ctx-size / --parallel), so it gets n_ctx x parallel;
+    continuous batching is the server's default and is asked for anyway."""
     port = free_port()
+    output = open(log, "wb") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
     process = subprocess.Popen(
         [str(binary), "--model", str(model), "--host", "127.0.0.1", "--port", str(port), "--ctx-size",
-         str(n_ctx * parallel), "--parallel", str(parallel), "--threads", str(threads), "--alias", model.stem,
+         str(n_ctx * parallel), "--parallel", str(parallel), "--no-kv-unified", "--cont-batching",
+         "--threads", str(threads), "--threads-batch", str(threads), "--alias", model.stem, "--metrics",
          "--no-webui"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=output, stderr=output,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
@@ -81,18 +88,55 @@ def start_llama_server(binary: Path, model: Path, threads: int, n_ctx: int, para
     sys.exit(f"{binary} did not start")
 
 
-def measure(label: str, client, spec, cases) -> dict:  # type: ignore[no-untyped-def]
+def server_metrics(url: str) -> dict[str, float]:
+    """llama-server's Prometheus counters (started with --metrics), by name without the prefix;
+    empty for a server without them."""
+    try:
+        with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    except OSError:
+        return {}
+    values = {}
+    for line in text.splitlines():
+        if line.startswith("llamacpp:"):
+            name, _, value = line.partition(" ")
+            values[name.removeprefix("llamacpp:")] = float(value)
+    return values
+
+
+def busy_slots_per_decode(before: dict[str, float], after: dict[str, float]) -> float:
+    """The mean number of slots busy in each llama_decode() between two /metrics readings. The
+    server's own gauge averages over its whole life; this one covers just the run between."""
+    decodes = after["n_decode_total"] - before["n_decode_total"]
+    mean_after, mean_before = after["n_busy_slots_per_decode"], before["n_busy_slots_per_decode"]
+    busy = mean_after * max(after["n_decode_total"], 1) - mean_before * max(before["n_decode_total"], 1)
+    return busy / decodes if decodes else 0.0
+
+
+def measure(label: str, client, spec, cases, url: str | None = None) -> dict:  # type: ignore[no-untyped-def]
     results = []
     client.load(spec)  # not timed: model load / server check
+    before = server_metrics(url) if url else {}
     started = time.perf_counter()
     client.extract(spec, cases, results.append)
     elapsed = time.perf_counter() - started
+    after = server_metrics(url) if url else {}
     ok = sum(r.parse_ok for r in results)
     chars = sum(len(r.raw_output) for r in results) / max(len(results), 1)
     row = {"label": label, "turns": len(results), "seconds": elapsed, "per_min": len(results) / elapsed * 60,
            "parse_ok": ok, "answer_chars": chars}
     print(f"{label:<28} {row['turns']:>3} turns  {elapsed:7.1f} s  {row['per_min']:6.1f} turns/min  "
-          f"parse_ok {ok}/{len(results)}  mean answer {chars:5.0f} chars", flush=True)
+          f"parse_ok {ok}/{len(results)}  mean answer {chars:5.0f} chars  load {os.getloadavg()[0]:.1f}", flush=True)
+    if before and after:
+        evaluated = after["prompt_tokens_total"] - before["prompt_tokens_total"]
+        cached = after.get("prompt_tokens_cached_total", 0) - before.get("prompt_tokens_cached_total", 0)
+        generated = after["tokens_predicted_total"] - before["tokens_predicted_total"]
+        row["busy_slots"] = busy_slots_per_decode(before, after)
+        print(f"{'':<28} server: {row['busy_slots']:.2f} busy slots per decode; prompt tokens "
+              f"{evaluated:,.0f} evaluated, {cached:,.0f} from the prompt cache; {generated:,.0f} generated; "
+              f"prompt {after['prompt_seconds_total'] - before['prompt_seconds_total']:.1f} s, generation "
+              f"{after['tokens_predicted_seconds_total'] - before['tokens_predicted_seconds_total']:.1f} s "
+              "(slot time, summed)", flush=True)
     return row
 
 
@@ -105,6 +149,8 @@ def main() -> None:
     parser.add_argument("--no-local", action="store_true", help="skip the local engine's row")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--turns", type=int, default=0, help="only the first K turns (0: all)")
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: the app's default)")
+    parser.add_argument("--server-log", type=Path, help="where llama-server writes its log")
     args = parser.parse_args()
     # A SIGTERM (timeout, CI) must still stop the server this script started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -122,7 +168,7 @@ def main() -> None:
     cases = [case for c in load_export(SAMPLE).conversations for case in c.extraction_cases()]
     if args.turns:
         cases = cases[: args.turns]
-    settings = EngineSettings(seed=0)
+    settings = EngineSettings(seed=0, **({"n_threads": args.threads} if args.threads else {}))
     print(f"model {model.name}; {len(cases)} turns; {settings.n_threads} threads; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
@@ -140,7 +186,8 @@ def main() -> None:
         binary = llama_server_binary()
         if binary is None:
             sys.exit("llama-server is not built: run benchmarks/build_llama_server.sh")
-        process, url = start_llama_server(binary, model, settings.n_threads, settings.n_ctx, args.concurrency)
+        process, url = start_llama_server(binary, model, settings.n_threads, settings.n_ctx, args.concurrency,
+                                          args.server_log)
         print(f"llama-server at {url} with --parallel {args.concurrency}")
     elif url is None:
         process, url = start_server(model, settings.n_threads, settings.n_ctx)
@@ -151,7 +198,7 @@ def main() -> None:
             client = ServerClient(url, concurrency=concurrency)
             client.load(server_spec)
             client.extract(server_spec, cases[:1], lambda _r: None)  # warm up (and settle the response format)
-            rows.append(measure(f"server, {concurrency} in flight", client, server_spec, cases))
+            rows.append(measure(f"server, {concurrency} in flight", client, server_spec, cases, url))
         print(f"server constrained output: {FORMAT_LEVELS[client.format_level]}")
     finally:
         if process is not None:
@@ -160,6 +207,11 @@ def main() -> None:
     base = rows[0]["per_min"]
     for row in rows[1:]:
         print(f"{row['label']}: {row['per_min'] / base:.2f}x {rows[0]['label']}")
+    server_rows = [row for row in rows if row["label"].startswith("server")]
+    if len(server_rows) == 2:
+        one, many = server_rows
+        print(f"{many['label']} against 1: {many['per_min'] / one['per_min']:.2f}x (target >= 1.5x); "
+              f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

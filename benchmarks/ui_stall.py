@@ -2,7 +2,14 @@
 extracts every conversation with a real model in the worker process, measured by a 5 ms timer
 inside the app. Target: < 50 ms.
 
+Besides the gaps it times the window's own work on the UI thread for each extraction event (the
+slots of the controller's signals and the steps of storing a result) and prints the slowest, so a
+stall can be told apart from the machine taking the CPU away (compare with the load average).
+
 Usage: python benchmarks/ui_stall.py [MODEL.gguf]      (offscreen unless a display is set)
+       python benchmarks/ui_stall.py --fake-engine        (the tests' scripted engine in the real worker
+                                                          process: a result every 0.2 s, so only the
+                                                          window's own work on each result is measured)
        python benchmarks/ui_stall.py --big-import MB      (import a generated ChatGPT export of MB
                                                           megabytes, then scroll the whole list)
 """
@@ -29,6 +36,51 @@ def make_big_export(megabytes: int) -> Path:
     return out
 
 
+UI_SLOTS = ("extract_all", "_model_spec", "_memory_is_enough", "_start_job", "_store_result", "_progress",
+            "_model_state_changed", "_refresh_proposals", "_update_titles", "_update_status", "select_proposal",
+            "_show_progress", "_extraction_finished", "on_changes")
+
+
+class SlotTimes:
+    """The longest and total time each wrapped callable took on the UI thread: wall time, and the
+    thread's CPU time (what the window itself computed; the rest is waiting for the CPU or I/O)."""
+
+    def __init__(self) -> None:
+        self.longest: dict[str, tuple[float, float]] = {}  # (wall ms, CPU ms) of the longest call
+        self.cpu: dict[str, list[float]] = {}
+        self.total: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def wrap(self, name: str, function):  # type: ignore[no-untyped-def]
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                ms = (time.perf_counter() - started) * 1000
+                cpu_ms = (time.thread_time() - cpu) * 1000
+                if ms > self.longest.get(name, (0.0, 0.0))[0]:
+                    self.longest[name] = (ms, cpu_ms)
+                self.total[name] = self.total.get(name, 0.0) + ms
+                self.cpu.setdefault(name, []).append(cpu_ms)
+                self.calls[name] = self.calls.get(name, 0) + 1
+        return timed
+
+    def clear(self) -> None:
+        self.longest.clear()
+        self.total.clear()
+        self.cpu.clear()
+        self.calls.clear()
+
+    def report(self) -> None:
+        for name in sorted(self.longest, key=lambda n: self.longest[n][0], reverse=True):
+            wall, cpu = self.longest[name]
+            cpus = sorted(self.cpu[name])
+            print(f"    {name:<28} {self.calls[name]:>4} calls, longest {wall:6.1f} ms ({cpu:5.1f} ms CPU), "
+                  f"mean {self.total[name] / self.calls[name]:6.1f} ms; CPU median {cpus[len(cpus) // 2]:5.1f} "
+                  f"max {cpus[-1]:5.1f} ms")
+
+
 def main() -> None:
     quiet_home()
     big = None
@@ -36,6 +88,14 @@ def main() -> None:
         position = sys.argv.index("--big-import")
         big = make_big_export(int(sys.argv[position + 1]))
         del sys.argv[position:position + 2]
+    client = None
+    if "--fake-engine" in sys.argv:
+        sys.argv.remove("--fake-engine")
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        os.environ.setdefault("FAKE_ENGINE_DELAY", "0.2")
+        from scallop_curator.extraction.client import WorkerClient
+
+        client = WorkerClient(engine_factory="fake_engine:make_engine")
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -47,7 +107,17 @@ def main() -> None:
     app = QApplication([])
     model = model_path(sys.argv)
     db = Path(tempfile.mkdtemp()) / "bench.db"
-    window = MainWindow(Store(db), Settings(model_path=str(model)))
+    slots = SlotTimes()
+    for name in UI_SLOTS:  # before the window connects them; names another layout lacks are skipped
+        if hasattr(MainWindow, name):
+            setattr(MainWindow, name, slots.wrap(name, getattr(MainWindow, name)))
+    window = MainWindow(Store(db), Settings(model_path=str(model)), **({"client": client} if client else {}))
+    for owner, attribute in (("store", "record_result"), ("turns", "refresh"), ("proposals", "refresh"),
+                             ("conversations", "refresh_counts"), ("store", "pending_count"),
+                             ("store", "start_run"), ("progress_label", "setText"), ("progress_bar", "setValue")):
+        target = getattr(window, owner, None)
+        if target is not None and hasattr(target, attribute):
+            setattr(target, attribute, slots.wrap(f"{owner}.{attribute}", getattr(target, attribute)))
     window.show()
     settle_heap()  # as ui.app.run() does
 
@@ -116,8 +186,15 @@ def main() -> None:
             _report(name, values)
         window.close()
         return
+    slots.clear()
+    load = os.getloadavg()[0]
     seconds = run_until(window.controller.finished, window.extract_all)
     phases["extraction"] = sorted(gaps)
+    if worst:
+        print(f"stalls over 30 ms during the extraction (ms, at s): {worst}")
+    print(f"load average {load:.1f} before the extraction, {os.getloadavg()[0]:.1f} after")
+    print("the window's work on the UI thread per extraction event:")
+    slots.report()
     print(f"extraction of {window.store.db.execute('SELECT COUNT(*) FROM turn_results').fetchone()[0]} turns "
           f"with {model.name}: {seconds:.1f} s")
     timer.stop()

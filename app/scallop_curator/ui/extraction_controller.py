@@ -4,7 +4,9 @@ and re-emits what happens as Qt signals on the UI thread.
 Signals:
     modelState(str): "not loaded", "loading", "ready", "extracting", "restarting".
     progress(int, int, float): turns done, turns in the job, seconds left (-1 unknown).
-    resultReady(object): a TurnResult, delivered on the UI thread.
+    resultReady(object): a TurnResult, delivered on the UI thread (already stored, for a job
+        started with a ``ResultSink``).
+    resultNotStored(object, str): a TurnResult the sink could not store, and why.
     finished(str): "done", "cancelled" or "failed".
     failed(str): a plain message for an expected failure (crash, unloadable model).
 """
@@ -16,12 +18,13 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
 
 from scallop_curator.domain.conversation import ExtractionCase
-from scallop_curator.domain.results import TurnResult
+from scallop_curator.domain.results import RunInfo, TurnResult
 from scallop_curator.extraction.client import (
     Cancelled,
     EngineError,
@@ -29,9 +32,20 @@ from scallop_curator.extraction.client import (
     WorkerClient,
     WorkerCrashed,
 )
+from scallop_curator.store import Store, StoreError
 from scallop_curator.ui.relay import UiRelay
 
 log = logging.getLogger("ui")
+
+
+@dataclass(frozen=True)
+class ResultSink:
+    """Where a job's results are stored: on the extraction thread, through its own connection, so
+    that the commit (an fsync: tens of ms on a busy disk) never runs on the UI thread."""
+
+    db_path: Path
+    run_id: int
+    info: RunInfo
 
 
 @dataclass
@@ -39,12 +53,14 @@ class _Job:
     spec: ModelSpec
     cases: list[ExtractionCase]
     number: int
+    sink: ResultSink | None = None
 
 
 class ExtractionController(UiRelay):
     modelState = Signal(str)
     progress = Signal(int, int, float)
     resultReady = Signal(object)
+    resultNotStored = Signal(object, str)
     finished = Signal(str)
     failed = Signal(str)
 
@@ -56,6 +72,7 @@ class ExtractionController(UiRelay):
         self._pending = 0  # jobs queued or running
         self._last_job = 0
         self._cancelled_upto = 0  # every job numbered up to this was cancelled
+        self._store: Store | None = None  # the sinks' connection, used on the extraction thread only
         self._thread = threading.Thread(target=self._loop, name="extraction", daemon=True)
         self._thread.start()
 
@@ -64,11 +81,11 @@ class ExtractionController(UiRelay):
         with self._lock:
             return self._pending > 0
 
-    def start(self, spec: ModelSpec, cases: list[ExtractionCase]) -> None:
+    def start(self, spec: ModelSpec, cases: list[ExtractionCase], sink: ResultSink | None = None) -> None:
         with self._lock:
             self._pending += 1
             self._last_job += 1
-            job = _Job(spec, cases, self._last_job)
+            job = _Job(spec, cases, self._last_job, sink)
         self._jobs.put(job)
 
     def use_client(self, client: Any) -> None:
@@ -97,6 +114,8 @@ class ExtractionController(UiRelay):
         while True:
             job = self._jobs.get()
             if job is None:
+                if self._store is not None:
+                    self._store.close()
                 return
             try:
                 self._run(job)
@@ -116,7 +135,11 @@ class ExtractionController(UiRelay):
         def on_result(result: TurnResult) -> None:
             nonlocal done
             done += 1
-            self.post("resultReady", result)
+            problem = self._record(job.sink, result) if job.sink is not None else None
+            if problem is None:
+                self.post("resultReady", result)
+            else:
+                self.post("resultNotStored", result, problem)
             elapsed = time.monotonic() - started
             self.post("progress", done, total, elapsed / done * (total - done))
 
@@ -147,3 +170,17 @@ class ExtractionController(UiRelay):
             return
         self.post("modelState", "ready")
         self.post("finished", "done")
+
+    def _record(self, sink: ResultSink, result: TurnResult) -> str | None:
+        """Store one result through this thread's connection; the reason when it could not be."""
+        try:
+            if self._store is None or self._store.path != sink.db_path:
+                if self._store is not None:
+                    self._store.close()
+                    self._store = None
+                self._store = Store(sink.db_path)
+            self._store.record_result(sink.run_id, sink.info, result)
+        except (StoreError, KeyError) as error:
+            log.warning("could not store result for turn %s: %s", result.turn_index, error)
+            return str(error)
+        return None

@@ -248,6 +248,7 @@ class MainWindow(ExtractionActions, QMainWindow):
         self.controller.modelState.connect(self._model_state_changed)
         self.controller.progress.connect(self._progress)
         self.controller.resultReady.connect(self._store_result)
+        self.controller.resultNotStored.connect(self._result_not_stored)
         self.controller.finished.connect(self._extraction_finished)
         self.controller.failed.connect(self._extraction_failed)
 

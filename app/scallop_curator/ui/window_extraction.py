@@ -236,20 +236,19 @@ class ExtractionActions:
         self.progress_label.setText(f"starting · {len(cases)} turns")
         self.progress_bar.setRange(0, len(cases))
         self.progress_bar.setValue(0)
-        self.controller.start(spec, cases)
+        # The controller stores each result on its own thread before handing it over.
+        from scallop_curator.ui.extraction_controller import ResultSink
+
+        self.controller.start(spec, cases, ResultSink(self.store.path, *self._run))
+
+    def _result_not_stored(self, result: TurnResult, message: str) -> None:
+        self.notify(f"A result could not be saved ({message}); Resume will extract that turn again.", 8000)
 
     def _store_result(self, result: TurnResult) -> None:
+        """Show a result the controller has stored (on its own thread, see ResultSink)."""
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
-        from scallop_curator.store import StoreError
 
         if self._run is None:
-            return
-        run_id, info = self._run
-        try:
-            self.store.record_result(run_id, info, result)
-        except (StoreError, KeyError) as error:
-            log.warning("could not store result for turn %s: %s", result.turn_index, error)
-            self.notify(f"A result could not be saved ({error}); Resume will extract that turn again.", 8000)
             return
         plan_ui.measure(self, result)
         self._remaining = [c for c in self._remaining
