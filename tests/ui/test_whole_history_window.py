@@ -80,8 +80,8 @@ def test_a_large_extraction_shows_its_plan_skips_by_rule_and_extracts_a_skipped_
     window.settings.extraction.confirm_turns = 2  # four turns to extract: "large" here
     started: list[list[tuple[str, int]]] = []
     real_start = window.controller.start
-    window.controller.start = lambda spec, cases: (started.append([(c.conversation_id, c.turn_index) for c in cases]),
-                                                   real_start(spec, cases))[1]
+    window.controller.start = lambda spec, cases, sink=None: (started.append([(c.conversation_id, c.turn_index) for c in cases]),
+                                                   real_start(spec, cases, sink))[1]
 
     def choose_oldest(dialog: ExtractionPlanDialog) -> None:
         dialog.order_combo.setCurrentIndex(dialog.order_combo.findData("oldest"))
