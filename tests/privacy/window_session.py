@@ -29,6 +29,17 @@ def wait_for(signal, seconds: float) -> None:  # type: ignore[no-untyped-def]
     loop.exec()
 
 
+def start_any_plan() -> None:
+    """Click Start on the extraction plan, as a user would: it is shown when the speed measured by
+    the CLI step makes this conversation's estimate long, and it is modal."""
+    from scallop_curator.ui.extraction_plan_dialog import ExtractionPlanDialog
+
+    dialog = QApplication.activeModalWidget()
+    if isinstance(dialog, ExtractionPlanDialog):
+        print("plan shown; started", flush=True)
+        dialog.start_button.click()
+
+
 def main() -> int:
     store_path, export, model = (Path(arg) for arg in sys.argv[1:4])
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -38,7 +49,11 @@ def main() -> int:
     wait_for(window.importer.finished, 60)
     first = window.store.conversations()[0]
     window.select_conversation(first.id)
+    clicker = QTimer(interval=200)
+    clicker.timeout.connect(start_any_plan)
+    clicker.start()
     window.extract_current()
+    clicker.stop()
     wait_for(window.controller.finished, 300)
     decided = 0
     for row in range(window.proposals.rowCount()):
