@@ -149,3 +149,14 @@ def test_model_info_refuses_a_non_gguf_in_one_line(tmp_path: Path, capsys: pytes
     assert captured.out == ""
     assert captured.err.strip().count("\n") == 0
     assert "is not a GGUF model file" in captured.err and "Traceback" not in captured.err
+
+
+def test_header_is_kept_per_file_and_read_again_when_the_file_changes(tmp_path: Path) -> None:
+    model = write_qwen35(tmp_path / "model.gguf")
+    first = read_gguf_info(model)
+    first.warnings.append("changed by a caller")  # a caller's change must not reach the next reader
+    again = read_gguf_info(model)
+    assert again.architecture == first.architecture and "changed by a caller" not in again.warnings
+    model.write_bytes(b"not a model at all, and long enough to be read")  # same path, new content
+    with pytest.raises(GGUFProblem, match="not a GGUF model file"):
+        read_gguf_info(model)

@@ -10,9 +10,11 @@ tensor data is never touched.
 
 from __future__ import annotations
 
+import copy
 import mmap
 import os
 import struct
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,9 +122,36 @@ class GGUFInfo:
         return rows
 
 
+_CACHE: dict[tuple[str, int, int, str], GGUFInfo] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def read_gguf_info(path: str | os.PathLike[str], expected_architecture: str = EXPECTED_ARCHITECTURE) -> GGUFInfo:
-    """The header facts and plain-words warnings; :class:`GGUFProblem` for anything that is not a readable GGUF."""
+    """The header facts and plain-words warnings; :class:`GGUFProblem` for anything that is not a readable GGUF.
+
+    Kept per file (path, size, modification time): the window reads it before every extraction, and
+    a header read costs tens of milliseconds on the UI thread; a changed file is read again."""
     path = Path(path)
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, expected_architecture)
+    except OSError:
+        key = None
+    if key is not None:
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key)
+        if cached is not None:
+            return copy.deepcopy(cached)
+    info = _read_gguf_info(path, expected_architecture)
+    if key is not None:
+        with _CACHE_LOCK:
+            if len(_CACHE) >= 8:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = copy.deepcopy(info)
+    return info
+
+
+def _read_gguf_info(path: Path, expected_architecture: str) -> GGUFInfo:
     try:
         size = path.stat().st_size
     except FileNotFoundError:

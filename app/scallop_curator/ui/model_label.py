@@ -31,6 +31,15 @@ def name_of(model: Path | None) -> str:
     return name if model.is_file() else f"{name} (file not found)"  # moved or deleted since chosen
 
 
+def _warm_header(model: Path) -> None:
+    try:
+        from scallop_curator.hub.gguf_info import read_gguf_info
+
+        read_gguf_info(model)
+    except Exception:  # noqa: BLE001 - a warm-up only: the extraction reads it again and says what is wrong
+        pass
+
+
 class ModelNamer(UiRelay):
     named = Signal(object, str)
 
@@ -40,6 +49,8 @@ class ModelNamer(UiRelay):
     def name(self, key: Key, model_path: str | None) -> str | None:
         """The name now when it is cheap; else None, and ``named`` brings it later."""
         if model_path:
+            # The first extraction checks the header (memory estimate): read it now, off the UI thread.
+            threading.Thread(target=_warm_header, args=(Path(model_path),), name="gguf-header", daemon=True).start()
             return name_of(Path(model_path))
         threading.Thread(target=self._look_up, args=(key,), name="model-name", daemon=True).start()
         return None
