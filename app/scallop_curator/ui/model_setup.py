@@ -404,8 +404,9 @@ class ModelSetupDialog(QDialog):
         demo = demo_model_path()
         self.demo_button: QPushButton | None = None
         if demo is not None:
-            box, inner = _section("Try it first", "A tiny demo model shows how everything works in seconds; "
-                                  "its memories are poor. You can pick a real model later.")
+            box, inner = _section("Try it first", "A tiny demo model, already here, shows how everything works; its "
+                                  "memories are poor, and its long answers can take a minute a turn on a slow "
+                                  "CPU. You can pick a real model later.")
             self.demo_button = QPushButton("Use the small demo model for now", objectName="useDemo")
             self.demo_button.clicked.connect(self.use_demo)
             inner.addLayout(_row(self.demo_button))
