@@ -65,3 +65,17 @@ def test_a_result_that_cannot_be_stored_is_reported_and_the_job_goes_on(qtbot, t
     finally:
         controller.shutdown()
         store.close()
+
+
+def test_the_import_and_extraction_threads_claim_no_undo_session(
+        qtbot, open_window, sample_export: Path) -> None:  # type: ignore[no-untyped-def]
+    """Their connections only import and store results: a session of their own would adopt an
+    earlier window's undo history (the latest one no live connection holds)."""
+    window = open_window()
+    import_and_wait(qtbot, window, sample_export)
+    conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")
+    window.select_conversation(conversation.id)
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000):
+        window.extract_current()
+    origins = [row[0] for row in window.store.db.execute("SELECT origin FROM sessions").fetchall()]
+    assert origins == [window.store.origin]

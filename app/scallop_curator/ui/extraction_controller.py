@@ -178,7 +178,7 @@ class ExtractionController(UiRelay):
                 if self._store is not None:
                     self._store.close()
                     self._store = None
-                self._store = Store(sink.db_path)
+                self._store = Store(sink.db_path, session=False)  # a helper connection: no undo session of its own
             self._store.record_result(sink.run_id, sink.info, result)
         except (StoreError, KeyError) as error:
             log.warning("could not store result for turn %s: %s", result.turn_index, error)

@@ -79,7 +79,7 @@ class ImportController(UiRelay):
             path, options = job
             try:
                 if store is None:
-                    store = Store(self._db_path)
+                    store = Store(self._db_path, session=False)  # a helper connection: no undo session of its own
                 self._import_one(store, path, options)
             except Exception:  # a bug must not kill the thread; the user still gets a message
                 log.exception("import of %s failed", path)
