@@ -10,8 +10,10 @@ wrapped in markup of our own that keeps line breaks: it always shows literally.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+if TYPE_CHECKING:  # QMessageBox is imported when a box is shown: the window's shell never needs it
+    from PySide6.QtWidgets import QMessageBox, QWidget
 
 
 def rich(text: str) -> str:
@@ -25,12 +27,18 @@ def tooltip(text: str | None) -> str:
 
 
 def warning(parent: QWidget | None, title: str, text: str) -> QMessageBox.StandardButton:
+    from PySide6.QtWidgets import QMessageBox
+
     return QMessageBox.warning(parent, title, rich(text))
 
 
 def information(parent: QWidget | None, title: str, text: str) -> QMessageBox.StandardButton:
+    from PySide6.QtWidgets import QMessageBox
+
     return QMessageBox.information(parent, title, rich(text))
 
 
 def question(parent: QWidget | None, title: str, text: str) -> QMessageBox.StandardButton:
+    from PySide6.QtWidgets import QMessageBox
+
     return QMessageBox.question(parent, title, rich(text))

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QPalette, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
+from PySide6.QtWidgets import QPlainTextEdit
 
 from scallop_curator.ui.evidence import evidence_span
 
@@ -25,6 +24,11 @@ class MessageReader(QPlainTextEdit):
 
     def show_turn(self, turn: StoredTurn | None, fact: str | None = None) -> None:
         """Show ``turn`` in full; highlight where ``fact`` comes from, if it can be found."""
+        # Imported here, not with the module: the reader is part of the window's first frame, and
+        # PySide builds these classes' enums when they are first named (milliseconds each).
+        from PySide6.QtGui import QPalette, QTextCharFormat, QTextCursor
+        from PySide6.QtWidgets import QTextEdit
+
         if turn is None:
             self.turn_id, self.evidence = None, None
             self.clear()

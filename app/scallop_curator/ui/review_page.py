@@ -5,7 +5,6 @@ the delegates that draw them (nothing to draw before)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scallop_curator.ui import shell_props
 from scallop_curator.ui.reader import MessageReader
 from scallop_curator.ui.widgets import FilterEdit, pane
 
@@ -29,12 +29,12 @@ class ReviewPage(QSplitter):
     """Three panes side by side; the turn list shares its pane with the message reader."""
 
     def __init__(self) -> None:
-        super().__init__(Qt.Orientation.Horizontal, objectName="reviewSplit")
+        super().__init__(objectName="reviewSplit")  # horizontal
         self.conversation_view = QListView(objectName="conversations")
         self.filter_edit = FilterEdit(self.conversation_view)
         self.filter_edit.setClearButtonEnabled(True)
         self.conversation_view.setUniformItemSizes(True)
-        self.conversation_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        shell_props.no_horizontal_scroll_bar(self.conversation_view)
         self.conversation_view.setResizeMode(QListView.ResizeMode.Adjust)
         self.turn_view = QListView(objectName="turns")
         self.proposal_view = QListView(objectName="proposals")
@@ -49,8 +49,9 @@ class ReviewPage(QSplitter):
         self.turns_title = QLabel(NO_CONVERSATION)
         self.proposals_title = QLabel("Proposed memories")
         self.conversations_title = QLabel("Conversations")
+        # Titles come from the export: plain text.
+        shell_props.plain_text(self.turns_title, self.proposals_title, self.conversations_title)
         for label in (self.turns_title, self.proposals_title, self.conversations_title):
-            label.setTextFormat(Qt.TextFormat.PlainText)  # titles come from the export
             label.setStyleSheet("font-weight: 600; padding: 2px 0;")
             label.setWordWrap(True)  # a long title wraps instead of widening the window past the screen
         self.date_combo = QComboBox(objectName="dateFilter")
@@ -68,7 +69,8 @@ class ReviewPage(QSplitter):
         combos.addWidget(self.sort_combo)
         query_layout.addLayout(combos)
         self.addWidget(pane(self.conversations_title, self.conversation_view, query_row))
-        self.turn_split = QSplitter(Qt.Orientation.Vertical, objectName="turnSplit")
+        self.turn_split = QSplitter(objectName="turnSplit")
+        shell_props.vertical(self.turn_split)
         self.turn_split.addWidget(self.turn_view)
         self.turn_split.addWidget(self.reader)
         self.turn_split.setSizes([560, 160])

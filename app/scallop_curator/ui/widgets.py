@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLabel
 
 
 class FilterEdit(QLineEdit):
@@ -13,8 +18,6 @@ class FilterEdit(QLineEdit):
     review keys work); Down or Return go to the conversation list. Escape never reaches the
     window: it does not cancel an extraction."""
 
-    PASS_THROUGH = {Qt.Key.Key_E, Qt.Key.Key_O, Qt.Key.Key_Q, Qt.Key.Key_R, Qt.Key.Key_Period}
-
     def __init__(self, list_view: QWidget, leave_to: QWidget | None = None) -> None:
         super().__init__(placeholderText="Filter titles and messages (Ctrl+F)")
         self._list_view = list_view
@@ -22,15 +25,20 @@ class FilterEdit(QLineEdit):
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            from PySide6.QtCore import Qt  # not at import: the window's first frame never needs Qt's enums
+
+            passed_to_window = (Qt.Key.Key_E, Qt.Key.Key_O, Qt.Key.Key_Q, Qt.Key.Key_R, Qt.Key.Key_Period)
             if event.key() == Qt.Key.Key_Escape:
                 event.accept()  # ours, whatever shortcut the window has
                 return True
-            if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in self.PASS_THROUGH:
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in passed_to_window:
                 event.ignore()
                 return False
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        from PySide6.QtCore import Qt
+
         if event.key() == Qt.Key.Key_Escape:
             self.clear()
             (self.leave_to or self._list_view).setFocus()
