@@ -11,6 +11,7 @@ SIZES = (16, 32, 48, 64, 128, 256)
 
 def app_icon() -> QIcon:
     icon = QIcon()
+    folder = paths.resource("icons")  # once: each lookup goes through importlib.resources
     for size in SIZES:
-        icon.addFile(str(paths.resource("icons", f"scallop-curator-{size}.png")))
+        icon.addFile(str(folder / f"scallop-curator-{size}.png"))
     return icon

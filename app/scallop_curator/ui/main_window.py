@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QProgressBar, QPushButton
 
 from scallop_curator import paths
@@ -24,7 +24,9 @@ from scallop_curator.ui.review_page import ReviewPage
 from scallop_curator.ui.theme import add_theme_menu
 from scallop_curator.ui.window_extraction import ExtractionActions
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # named in annotations only: PySide builds a class's enums when it is first named
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
+
     from scallop_curator.domain.conversation import ExtractionCase
     from scallop_curator.domain.results import RunInfo
     from scallop_curator.domain.review import Status

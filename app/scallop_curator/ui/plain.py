@@ -9,7 +9,6 @@ wrapped in markup of our own that keeps line breaks: it always shows literally.
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # QMessageBox is imported when a box is shown: the window's shell never needs it
@@ -18,6 +17,8 @@ if TYPE_CHECKING:  # QMessageBox is imported when a box is shown: the window's s
 
 def rich(text: str) -> str:
     """``text`` as rich text that displays exactly ``text`` (line breaks and spaces kept)."""
+    import html  # here: it loads html.entities, which the window's first frame does not need
+
     return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 

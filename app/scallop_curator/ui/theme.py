@@ -110,7 +110,9 @@ class _ThemeState(QObject):
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self.setObjectName("themeState")
-        self.style_name = app.style().name()
+        # The platform's own style, recorded when we first replace it (by Fusion): naming the style
+        # at start-up would make PySide build QStyle's enums before the window's first frame.
+        self.style_name: str | None = None
         self.choice: Choice = "system"
         app.styleHints().colorSchemeChanged.connect(self._system_changed)
 
@@ -146,12 +148,14 @@ def _apply(app: QApplication, state: _ThemeState, choice: Choice, system_dark: b
         want_dark = choice == "dark"
     # Back to the platform's own look first (an empty palette resolves to the platform's or the
     # style's own); keep it when it already matches what we want.
-    if app.style().name().lower() != state.style_name.lower():
+    if state.style_name is not None and app.style().name().lower() != state.style_name.lower():
         app.setStyle(state.style_name)
     app.setPalette(QPalette())
     if is_dark(app.palette()) == want_dark:
         return
     # The platform did not follow: Fusion draws every role from the palette, so it themes fully.
+    if state.style_name is None:
+        state.style_name = app.style().name()
     app.setStyle(QStyleFactory.create("Fusion"))
     app.setPalette(dark_palette() if want_dark else app.style().standardPalette())
     log.info("theme %s: the platform did not follow, using Fusion %s", choice, "dark" if want_dark else "light")
