@@ -34,6 +34,76 @@ def test_the_shell_is_built_and_shown_without_the_heavy_modules(tmp_path: Path) 
     assert done.stdout.strip() == ""  # none of them loaded before the window is shown
 
 
+#: Records every Python enum PySide builds until the window's first paint, and prints those of the
+#: ``Qt`` namespace: naming ``Qt`` builds all ~100 of them at once (40-60 ms of start-up).
+FIRST_FRAME_ENUMS_PROBE = """
+import enum
+built = []
+_create = enum.EnumType._create_
+def _record(cls, *args, **kwargs):
+    made = _create(cls, *args, **kwargs)
+    built.append(made)
+    return made
+enum.EnumType._create_ = _record
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+from scallop_curator.ui import app
+qt = QApplication([])
+window = app.open_window()
+class Painted(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            names = sorted({e.__qualname__ for e in built})
+            print("painted", len(names), " ".join(name for name in names if name.startswith("Qt.")))
+            qt.exit(0)
+        return False
+painted = Painted()
+window.installEventFilter(painted)
+qt.exec()
+"""
+
+
+def test_the_shell_is_painted_without_building_the_qt_namespace_enums(tmp_path: Path) -> None:
+    """Only the shell: ``run`` also applies the theme first, which asks the platform for its
+    colour scheme, a ``Qt.ColorScheme``."""
+    done = subprocess.run([sys.executable, "-c", FIRST_FRAME_ENUMS_PROBE], capture_output=True, text=True,
+                          timeout=120, env={**_env(), "SCALLOP_CURATOR_HOME": str(tmp_path / "home")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    painted, count, *qt_enums = done.stdout.split()
+    assert painted == "painted" and int(count) > 20  # it records: the shell's own classes have enums
+    assert qt_enums == []
+
+
+def test_the_shell_widgets_are_set_up_as_if_by_the_qt_enums(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """``shell_props`` sets by number what the shell would otherwise set through ``Qt``'s enums."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QListView, QSplitter
+
+    from scallop_curator.ui import app, shell_props
+
+    assert shell_props.VERTICAL == Qt.Orientation.Vertical.value
+    assert shell_props.PLAIN_TEXT == Qt.TextFormat.PlainText.value
+    assert shell_props.SCROLL_BAR_ALWAYS_OFF == Qt.ScrollBarPolicy.ScrollBarAlwaysOff.value
+    window = app.open_window()
+    qtbot.addWidget(window)
+    assert window.page.orientation() == Qt.Orientation.Horizontal
+    assert window.page.turn_split.orientation() == Qt.Orientation.Vertical
+    assert window.conversation_view.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    labels = [window.model_label, window.progress_label, window.pending_label, window.notice_label,
+              window.resume_label, window.turns_title, window.proposals_title, window.conversations_title]
+    assert all(label.textFormat() == Qt.TextFormat.PlainText for label in labels)
+    window.model_label.setText("<b>not bold</b>")  # a model's name is shown literally
+    assert window.model_label.textFormat() == Qt.TextFormat.PlainText
+    try:
+        shell_props.set_property(QLabel(), "orientation", shell_props.VERTICAL)  # a label has none
+    except RuntimeError as problem:
+        assert "QLabel.orientation" in str(problem)
+    else:
+        raise AssertionError("a property that does not exist was taken")
+    assert isinstance(window.page.turn_split, QSplitter) and isinstance(window.conversation_view, QListView)
+    window.close()
+
+
 def test_the_window_is_shown_first_and_filled_after_its_first_paint(qtbot, sample_export: Path) -> None:  # type: ignore[no-untyped-def]
     from scallop_curator.ui import app
 

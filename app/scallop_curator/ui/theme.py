@@ -10,13 +10,16 @@ palette's roles, so this module is the only place that names colours.
 from __future__ import annotations
 
 import logging
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
-from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QStyleFactory, QWidget
 
 from scallop_curator import paths
+
+if TYPE_CHECKING:  # named where used: naming Qt builds its ~100 enums (40-60 ms, see shell_props)
+    from PySide6.QtCore import Qt
 
 log = logging.getLogger("ui")
 
@@ -117,6 +120,8 @@ class _ThemeState(QObject):
         app.styleHints().colorSchemeChanged.connect(self._system_changed)
 
     def _system_changed(self, scheme: Qt.ColorScheme) -> None:
+        from PySide6.QtCore import Qt
+
         app = QApplication.instance()
         if self.choice == "system" and isinstance(app, QApplication):
             _apply(app, self, "system", system_dark=scheme == Qt.ColorScheme.Dark)
@@ -128,6 +133,8 @@ def _state(app: QApplication) -> _ThemeState:
 
 
 def system_is_dark(app: QGuiApplication) -> bool:
+    from PySide6.QtCore import Qt
+
     return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
@@ -139,6 +146,8 @@ def _ask_platform(app: QApplication, scheme: Qt.ColorScheme) -> None:
 
 
 def _apply(app: QApplication, state: _ThemeState, choice: Choice, system_dark: bool | None = None) -> None:
+    from PySide6.QtCore import Qt
+
     state.choice = choice  # first: asking the platform below may report a change at once
     wanted = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}[choice]
     _ask_platform(app, wanted)
