@@ -15,7 +15,7 @@ from tests.ui.helpers import import_and_wait, wait_filled
 #: pydantic settings and facts, the GGUF reader, the Hub, the importers, the worker client.
 HEAVY = ("scallop_curator.store", "scallop_curator.settings", "scallop_curator.importers",
          "scallop_curator.extraction.client", "scallop_curator.hub.gguf_info", "sqlite_utils", "numpy",
-         "pydantic", "huggingface_hub", "gguf")
+         "pydantic", "huggingface_hub", "gguf", "logging.handlers", "html")
 
 SHELL_PROBE = """
 import sys
@@ -72,6 +72,47 @@ def test_the_shell_is_painted_without_building_the_qt_namespace_enums(tmp_path: 
     painted, count, *qt_enums = done.stdout.split()
     assert painted == "painted" and int(count) > 20  # it records: the shell's own classes have enums
     assert qt_enums == []
+
+
+#: The whole start (``scallop-curator`` with no arguments): what is loaded and written at the first
+#: paint, and once the window is filled.
+RUN_PROBE = """
+import os, sys
+from scallop_curator import paths
+from scallop_curator.cli import main
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+from scallop_curator.ui import app
+
+def report(when):
+    log = paths.log_path()
+    mode = oct(log.stat().st_mode & 0o777) if log.exists() else "none"
+    print(when, "logging.handlers" in sys.modules, mode, paths.data_dir().exists(), flush=True)
+
+class Painted(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            report("painted")
+        return False
+
+def open_window(*args, **kwargs):
+    window = opened(*args, **kwargs)
+    window.installEventFilter(painted)
+    window.filled.connect(lambda: (report("filled"), os._exit(0)))
+    return window
+
+painted = Painted()
+opened, app.open_window = app.open_window, open_window
+sys.exit(main([]))
+"""
+
+
+def test_the_log_and_the_folders_are_set_up_after_the_first_paint_and_before_the_store(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", RUN_PROBE], capture_output=True, text=True, timeout=120,
+                          env={**_env(), "SCALLOP_CURATOR_HOME": str(tmp_path / "home")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:2] == ["painted False none False", "filled True 0o600 True"]
 
 
 def test_the_shell_widgets_are_set_up_as_if_by_the_qt_enums(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import logging.handlers
 import sys
 import traceback
 from collections.abc import Callable
@@ -23,37 +22,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ui")
 
-LOG_MAX_BYTES = 2_000_000
-LOG_BACKUPS = 3
-
-
-class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A rotating log whose files (the current one and each new one after a rollover) are
-    created 0600: the log names the user's files and conversations."""
-
-    def _open(self) -> Any:
-        return paths.open_private(self.baseFilename, self.mode, encoding=self.encoding)
-
-
-def setup_logging() -> Path:
-    """Log to ``scallop-curator.log`` in the platform log folder (rotated at 2 MB, 3 kept);
-    calling it again reuses the handler already installed."""
-    path = paths.log_path()
-    root = logging.getLogger()
-    for handler in root.handlers:
-        if isinstance(handler, PrivateRotatingFileHandler) and handler.baseFilename == str(path.absolute()):
-            return path
-    paths.app_dir(path.parent)
-    handler = PrivateRotatingFileHandler(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return path
-
 
 def prepare_process() -> Path:
-    """The first thing at start: every file made from here on is owner-only, the app's folders
-    are (an older version made them 0755), then the log."""
+    """Every file made from here on is owner-only, the app's folders are (an older version made
+    them 0755), then the log. ``run`` calls it right after the window's first frame (nothing is
+    written before) and before the store opens."""
+    from scallop_curator.ui.log_file import setup_logging
+
     paths.make_process_private()
     for folder in (paths.data_dir(), paths.config_dir(), paths.cache_dir()):
         try:
@@ -78,6 +53,10 @@ def install_crash_handler(log_path: Path) -> None:
                 _warn(QApplication.activeWindow(), str(value))
             return
         details = "".join(traceback.format_exception(kind, value, tb))
+        if not logging.getLogger().handlers:  # a bug before the first frame: the log is not set up yet
+            from scallop_curator.ui.log_file import setup_logging
+
+            setup_logging()
         log.error("unhandled exception\n%s", details)
         if QApplication.instance() is not None:
             from scallop_curator.ui.dialogs import show_crash
@@ -106,18 +85,24 @@ def _warn(parent: Any, text: str) -> None:
 
 
 def open_window(files: list[str] | None = None, db: str | None = None,
-                unopenable: Callable[[], None] | None = None) -> MainWindow:
-    """The window, shown at once as a shell; right after its first paint the store, the settings
-    (what went wrong with them is shown once) and the views fill it (``MainWindow.filled``). A
-    store that cannot be opened is said plainly, then ``unopenable`` is called (``run`` ends
-    the app with 2)."""
+                unopenable: Callable[[], None] | None = None,
+                after_paint: Callable[[], object] | None = None) -> MainWindow:
+    """The window, shown at once as a shell; right after its first paint ``after_paint`` runs,
+    then the store, the settings (what went wrong with them is shown once) and the views fill it
+    (``MainWindow.filled``). A store that cannot be opened is said plainly, then ``unopenable`` is
+    called (``run`` ends the app with 2)."""
     from scallop_curator.ui.main_window import MainWindow
 
     path = paths.default_db_path(db)
     window = MainWindow()
     window.setWindowTitle(f"Scallop Curator — {path.name}")
     window.show()
-    FirstPaint(window, lambda: _fill(window, path, files, unopenable))
+    def painted() -> None:
+        if after_paint is not None:
+            after_paint()
+        _fill(window, path, files, unopenable)
+
+    FirstPaint(window, painted)
     return window
 
 
@@ -175,15 +160,15 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
     from scallop_curator.ui.icon import app_icon
     from scallop_curator.ui.theme import apply_theme, saved_choice
 
-    log_path = prepare_process()
+    paths.make_process_private()  # owner-only files from here on; the folders and the log: after the first frame
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Scallop Curator")
     app.setOrganizationName("Scallop")
     app.setDesktopFileName("scallop-curator")
     app.setWindowIcon(app_icon())
     apply_theme(app, saved_choice())  # before any window exists, so none is drawn twice
-    install_crash_handler(log_path)
-    window = open_window(files, db, unopenable=lambda: app.exit(2))
+    install_crash_handler(paths.log_path())
+    window = open_window(files, db, unopenable=lambda: app.exit(2), after_paint=prepare_process)
     # Once the window is filled: ask how to get a model when none is usable and the user never answered.
     window.filled.connect(lambda: QTimer.singleShot(0, window, lambda: _first_time_setup(window)))
     code = app.exec()
