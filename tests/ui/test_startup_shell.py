@@ -74,10 +74,18 @@ def test_the_shell_is_painted_without_building_the_qt_namespace_enums(tmp_path: 
     assert qt_enums == []
 
 
-#: The whole start (``scallop-curator`` with no arguments): what is loaded and written at the first
-#: paint, and once the window is filled.
+#: The whole start (``scallop-curator`` with no arguments): what is loaded, written and built (the
+#: ``Qt`` namespace's enums, see shell_props and theme.start_theme) at the first paint, and once the
+#: window is filled.
 RUN_PROBE = """
-import os, sys
+import enum, os, sys
+built = []
+_create = enum.EnumType._create_
+def _record(cls, *args, **kwargs):
+    made = _create(cls, *args, **kwargs)
+    built.append(made)
+    return made
+enum.EnumType._create_ = _record
 from scallop_curator import paths
 from scallop_curator.cli import main
 from PySide6.QtCore import QEvent, QObject
@@ -87,7 +95,8 @@ from scallop_curator.ui import app
 def report(when):
     log = paths.log_path()
     mode = oct(log.stat().st_mode & 0o777) if log.exists() else "none"
-    print(when, "logging.handlers" in sys.modules, mode, paths.data_dir().exists(), flush=True)
+    qt_enums = sum(e.__qualname__.startswith("Qt.") for e in built)
+    print(when, "logging.handlers" in sys.modules, mode, paths.data_dir().exists(), qt_enums > 0, flush=True)
 
 class Painted(QObject):
     def eventFilter(self, watched, event):
@@ -108,11 +117,11 @@ sys.exit(main([]))
 """
 
 
-def test_the_log_and_the_folders_are_set_up_after_the_first_paint_and_before_the_store(tmp_path: Path) -> None:
+def test_the_log_folders_and_qt_enums_come_after_the_first_paint_and_before_the_store(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", RUN_PROBE], capture_output=True, text=True, timeout=120,
                           env={**_env(), "SCALLOP_CURATOR_HOME": str(tmp_path / "home")})
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split("\n")[:2] == ["painted False none False", "filled True 0o600 True"]
+    assert done.stdout.split("\n")[:2] == ["painted False none False False", "filled True 0o600 True True"]
 
 
 def test_the_shell_widgets_are_set_up_as_if_by_the_qt_enums(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -105,3 +105,27 @@ def test_meaning_colours_stay_readable_in_both_themes(qapp: QApplication, qtbot)
         for meaning in ("error", "warning", "success", "accent", "muted"):
             colour = theme.meaning_colour(palette, meaning)
             assert abs(colour.lightness() - window.lightness()) > 60, (choice, meaning, colour.name())
+
+
+def test_start_draws_the_system_theme_as_last_time_and_corrects_it_after_the_first_frame(qapp: QApplication) -> None:
+    """``start_theme`` does not ask Qt for the scheme (that builds the ``Qt`` enums, ~50 ms before
+    the first frame): it uses the one remembered at the last start. ``confirm_system_theme`` asks
+    after the first frame, corrects and remembers."""
+    assert not theme.system_is_dark(qapp)  # offscreen: no platform theme reports dark
+    remembered = theme._store()
+    remembered.setValue("system_dark", "true")  # the system was dark at the last start
+    remembered.sync()
+    assert theme.start_theme(qapp, "system") is True  # a check is due after the first frame
+    assert theme.is_dark(qapp.palette()) and theme.current_choice(qapp) == "system"
+    theme.confirm_system_theme(qapp)
+    assert not theme.is_dark(qapp.palette())  # light now: corrected
+    assert theme._store().value("system_dark") == "false"  # and remembered for the next start
+    assert theme.start_theme(qapp, "system") is True
+    assert not theme.is_dark(qapp.palette())
+
+
+def test_start_applies_a_fixed_choice_at_once(qapp: QApplication) -> None:
+    assert theme.start_theme(qapp, "dark") is False
+    assert theme.is_dark(qapp.palette())
+    theme.confirm_system_theme(qapp)  # the user's own choice is not the system's to change
+    assert theme.is_dark(qapp.palette())

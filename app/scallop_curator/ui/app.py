@@ -158,7 +158,7 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from scallop_curator.ui.icon import app_icon
-    from scallop_curator.ui.theme import apply_theme, saved_choice
+    from scallop_curator.ui.theme import confirm_system_theme, saved_choice, start_theme
 
     paths.make_process_private()  # owner-only files from here on; the folders and the log: after the first frame
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -166,9 +166,15 @@ def run(files: list[str] | None = None, db: str | None = None) -> int:
     app.setOrganizationName("Scallop")
     app.setDesktopFileName("scallop-curator")
     app.setWindowIcon(app_icon())
-    apply_theme(app, saved_choice())  # before any window exists, so none is drawn twice
+    system_theme_due = start_theme(app, saved_choice())  # before any window exists, so none is drawn twice
+
+    def after_paint() -> None:
+        prepare_process()
+        if system_theme_due:
+            confirm_system_theme(app)
+
     install_crash_handler(paths.log_path())
-    window = open_window(files, db, unopenable=lambda: app.exit(2), after_paint=prepare_process)
+    window = open_window(files, db, unopenable=lambda: app.exit(2), after_paint=after_paint)
     # Once the window is filled: ask how to get a model when none is usable and the user never answered.
     window.filled.connect(lambda: QTimer.singleShot(0, window, lambda: _first_time_setup(window)))
     code = app.exec()

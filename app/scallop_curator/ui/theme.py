@@ -27,6 +27,7 @@ Choice = Literal["system", "light", "dark"]
 CHOICES: tuple[Choice, ...] = ("system", "light", "dark")
 LABELS: dict[Choice, str] = {"system": "&System", "light": "&Light", "dark": "&Dark"}
 _KEY = "theme"
+_SYSTEM_DARK_KEY = "system_dark"  # whether the system was dark at the last start (see start_theme)
 
 # Role → colour for the fallback dark palette; the disabled group gets dimmer text.
 _DARK: dict[QPalette.ColorRole, str] = {
@@ -117,6 +118,7 @@ class _ThemeState(QObject):
         # at start-up would make PySide build QStyle's enums before the window's first frame.
         self.style_name: str | None = None
         self.choice: Choice = "system"
+        self.dark = False  # what the app is themed for now
         app.styleHints().colorSchemeChanged.connect(self._system_changed)
 
     def _system_changed(self, scheme: Qt.ColorScheme) -> None:
@@ -155,8 +157,13 @@ def _apply(app: QApplication, state: _ThemeState, choice: Choice, system_dark: b
         want_dark = system_is_dark(app) if system_dark is None else system_dark
     else:
         want_dark = choice == "dark"
-    # Back to the platform's own look first (an empty palette resolves to the platform's or the
-    # style's own); keep it when it already matches what we want.
+    _match(app, state, want_dark, choice)
+
+
+def _match(app: QApplication, state: _ThemeState, want_dark: bool, choice: Choice) -> None:
+    """Back to the platform's own look first (an empty palette resolves to the platform's or the
+    style's own); keep it when it already is as dark or light as wanted, else Fusion."""
+    state.dark = want_dark
     if state.style_name is not None and app.style().name().lower() != state.style_name.lower():
         app.setStyle(state.style_name)
     app.setPalette(QPalette())
@@ -168,6 +175,36 @@ def _apply(app: QApplication, state: _ThemeState, choice: Choice, system_dark: b
     app.setStyle(QStyleFactory.create("Fusion"))
     app.setPalette(dark_palette() if want_dark else app.style().standardPalette())
     log.info("theme %s: the platform did not follow, using Fusion %s", choice, "dark" if want_dark else "light")
+
+
+def start_theme(app: QApplication, choice: Choice) -> bool:
+    """The theme at start, before the window exists, so that its first frame is drawn right. A
+    fixed choice is applied as always. "system" is applied as the system was at the last start:
+    asking Qt for the scheme makes PySide build the ``Qt`` namespace's ~100 enums (40-60 ms, see
+    ``shell_props``), so ``confirm_system_theme`` asks right after the first frame, and redraws
+    only if the system changed since. Returns whether that check is due."""
+    if choice not in CHOICES or choice == "system":
+        state = _state(app)
+        state.choice = "system"
+        _match(app, state, _store().value(_SYSTEM_DARK_KEY, "false") == "true", "system")
+        return True
+    apply_theme(app, choice)
+    return False
+
+
+def confirm_system_theme(app: QApplication) -> None:
+    """After the first frame: the system's scheme now, remembered for the next start; applied
+    only where it is not what the window was drawn with."""
+    state = _state(app)
+    if state.choice != "system":  # the user picked a theme meanwhile
+        return
+    dark = system_is_dark(app)
+    if dark != state.dark:
+        _apply(app, state, "system", system_dark=dark)
+    store = _store()
+    if store.value(_SYSTEM_DARK_KEY, "false") != ("true" if dark else "false"):
+        store.setValue(_SYSTEM_DARK_KEY, "true" if dark else "false")
+        store.sync()
 
 
 def apply_theme(app: QApplication, choice: Choice) -> None:
