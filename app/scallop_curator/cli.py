@@ -4,7 +4,6 @@ subcommands (``COMMANDS``), each imported only when it runs. Expected problems p
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import logging
 import os
@@ -82,6 +81,8 @@ def _refuse_unknown_words(parser: argparse.ArgumentParser, files: list[str]) -> 
             continue
         if position > 0:
             parser.error(f"no such file: {word}")
+        import difflib  # only for a typo: not with every start of the window
+
         close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         parser.error(f"'{word}' is neither a subcommand ({', '.join(SUBCOMMANDS)}) nor an existing file{hint}")
