@@ -124,6 +124,15 @@ def test_start_draws_the_system_theme_as_last_time_and_corrects_it_after_the_fir
     assert not theme.is_dark(qapp.palette())
 
 
+def test_start_keeps_the_platforms_look_for_the_system_theme_when_nothing_is_remembered(qapp: QApplication) -> None:
+    style = qapp.style().name()
+    assert theme.start_theme(qapp, "system") is True  # a first start: nothing remembered
+    assert qapp.style().name() == style and not theme.is_dark(qapp.palette())
+    theme.confirm_system_theme(qapp)
+    assert qapp.style().name() == style and not theme.is_dark(qapp.palette())
+    assert theme._store().value("system_dark") is None  # as it was: nothing written when nothing changed
+
+
 def test_start_applies_a_fixed_choice_at_once(qapp: QApplication) -> None:
     assert theme.start_theme(qapp, "dark") is False
     assert theme.is_dark(qapp.palette())

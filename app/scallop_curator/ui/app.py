@@ -97,6 +97,7 @@ def open_window(files: list[str] | None = None, db: str | None = None,
     window = MainWindow()
     window.setWindowTitle(f"Scallop Curator — {path.name}")
     window.show()
+
     def painted() -> None:
         if after_paint is not None:
             after_paint()

@@ -179,17 +179,20 @@ def _match(app: QApplication, state: _ThemeState, want_dark: bool, choice: Choic
 
 def start_theme(app: QApplication, choice: Choice) -> bool:
     """The theme at start, before the window exists, so that its first frame is drawn right. A
-    fixed choice is applied as always. "system" is applied as the system was at the last start:
-    asking Qt for the scheme makes PySide build the ``Qt`` namespace's ~100 enums (40-60 ms, see
-    ``shell_props``), so ``confirm_system_theme`` asks right after the first frame, and redraws
-    only if the system changed since. Returns whether that check is due."""
-    if choice not in CHOICES or choice == "system":
-        state = _state(app)
-        state.choice = "system"
-        _match(app, state, _store().value(_SYSTEM_DARK_KEY, "false") == "true", "system")
-        return True
-    apply_theme(app, choice)
-    return False
+    fixed choice is applied as always. "system" keeps the platform's look, or Fusion dark where
+    the system was dark at the last start and the platform did not follow: asking Qt for the
+    scheme makes PySide build the ``Qt`` namespace's ~100 enums (40-60 ms, see ``shell_props``),
+    so ``confirm_system_theme`` asks right after the first frame and redraws only if the system
+    changed since. Returns whether that check is due."""
+    if choice in CHOICES and choice != "system":
+        apply_theme(app, choice)
+        return False
+    state = _state(app)
+    state.choice = "system"
+    state.dark = is_dark(app.palette())  # the platform's own look
+    if not state.dark and _store().value(_SYSTEM_DARK_KEY, "false") == "true":
+        _match(app, state, True, "system")
+    return True
 
 
 def confirm_system_theme(app: QApplication) -> None:
