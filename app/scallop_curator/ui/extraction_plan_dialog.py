@@ -4,8 +4,7 @@ machine's measured speed on this model, which turns go first, and what the skip 
 The window's extraction side (``ExtractionActions``) calls :func:`begin_extraction` where it used
 to start a job: it applies the skip rules (skipped turns are recorded, marked and counted, never
 left out silently), shows the plan when the job is large, orders the turns as chosen, and starts
-the job. The dialog closes before the job
-starts, so reviewing goes on while the model works."""
+the job. The dialog closes before the job starts, so reviewing goes on while the model works."""
 
 from __future__ import annotations
 
