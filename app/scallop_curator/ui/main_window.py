@@ -23,7 +23,7 @@ from scallop_curator.ui.accessible_names import name_widgets
 from scallop_curator.ui.recent_files import RecentFilesMenu
 from scallop_curator.ui.review_page import ReviewPage
 from scallop_curator.ui.theme import add_theme_menu
-from scallop_curator.ui.window_extraction import ExtractionActions, ExtractionStatus
+from scallop_curator.ui.window_extraction import ExtractionActions
 from scallop_curator.ui.window_imports import ImportActions
 
 if TYPE_CHECKING:
@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         from scallop_curator.ui.operations_runner import OperationsRunner
         from scallop_curator.ui.review_controller import ReviewController
         from scallop_curator.ui.welcome import Welcome
+        from scallop_curator.ui.window_extraction import ExtractionStatus
 
         self.store = store
         self.settings = settings or Settings.load()
