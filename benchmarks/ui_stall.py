@@ -36,8 +36,8 @@ def make_big_export(megabytes: int) -> Path:
     return out
 
 
-UI_SLOTS = ("extract_all", "_model_spec", "_memory_is_enough", "_start_job", "_store_result", "_progress",
-            "_model_state_changed", "_refresh_proposals", "_update_titles", "_update_status", "select_proposal",
+UI_SLOTS = ("extract_all", "model_spec", "_memory_is_enough", "start_job", "_store_result", "_progress",
+            "_model_state_changed", "refresh_proposals", "update_titles", "_update_status", "select_proposal",
             "_show_progress", "_extraction_finished", "on_changes")
 
 
@@ -103,14 +103,17 @@ def main() -> None:
     from scallop_curator.store import Store
     from scallop_curator.ui.app import settle_heap
     from scallop_curator.ui.main_window import MainWindow
+    from scallop_curator.ui.review_controller import ReviewController
+    from scallop_curator.ui.window_extraction import ExtractionActions
 
     app = QApplication([])
     model = model_path(sys.argv)
     db = Path(tempfile.mkdtemp()) / "bench.db"
     slots = SlotTimes()
     for name in UI_SLOTS:  # before the window connects them; names another layout lacks are skipped
-        if hasattr(MainWindow, name):
-            setattr(MainWindow, name, slots.wrap(name, getattr(MainWindow, name)))
+        for owner_class in (MainWindow, ExtractionActions, ReviewController):
+            if name in vars(owner_class):
+                setattr(owner_class, name, slots.wrap(name, getattr(owner_class, name)))
     window = MainWindow(Store(db), Settings(model_path=str(model)), **({"client": client} if client else {}))
     for owner, attribute in (("store", "record_result"), ("turns", "refresh"), ("proposals", "refresh"),
                              ("conversations", "refresh_counts"), ("store", "pending_count"),
@@ -188,7 +191,7 @@ def main() -> None:
         return
     slots.clear()
     load = os.getloadavg()[0]
-    seconds = run_until(window.controller.finished, window.extract_all)
+    seconds = run_until(window.controller.finished, window.extraction.extract_all)
     phases["extraction"] = sorted(gaps)
     if worst:
         print(f"stalls over 30 ms during the extraction (ms, at s): {worst}")

@@ -101,7 +101,7 @@ def test_a_whole_session_writes_only_private_files(qtbot, user_home: Path, tmp_p
     # more busy processes than cores makes a turn ten times slower.
     window.settings.engine.n_threads = 1
     with qtbot.waitSignal(window.controller.finished, timeout=600_000) as extraction:
-        window.extract_current()  # the real SmolLM2, in the real worker process
+        window.extraction.extract_current()  # the real SmolLM2, in the real worker process
     assert extraction.args == ["done"]
     if window.proposals.rowCount():
         window.proposal_view.setCurrentIndex(window.proposals.index(0))

@@ -82,7 +82,7 @@ def main() -> int:
         app.quit()
 
     window.controller.finished.connect(extracted)
-    QTimer.singleShot(300, window.extract_all)
+    QTimer.singleShot(300, window.extraction.extract_all)
     QTimer.singleShot(120_000, app.quit)  # never hang
     app.exec()
     assert Status.ACCEPTED in {window.store.proposal(p.id).status for p in window.proposals._rows}

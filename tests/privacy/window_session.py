@@ -52,7 +52,7 @@ def main() -> int:
     clicker = QTimer(interval=200)
     clicker.timeout.connect(start_any_plan)
     clicker.start()
-    window.extract_current()
+    window.extraction.extract_current()
     clicker.stop()
     wait_for(window.controller.finished, 300)
     decided = 0

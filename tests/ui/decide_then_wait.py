@@ -34,7 +34,7 @@ def main(db: str, export: str, model: str) -> None:
     window.select_conversation(conversation.id)
     done: list[str] = []
     window.controller.finished.connect(done.append)
-    window.extract_current()
+    window.extraction.extract_current()
     while not done:
         app.processEvents()
         time.sleep(0.01)

@@ -29,7 +29,7 @@ def test_worker_killed_mid_run_then_recovers(qtbot, open_window, sample_export: 
     conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")
     window.select_conversation(conversation.id)
     with qtbot.waitSignal(window.controller.resultReady, timeout=30_000):
-        window.extract_current()
+        window.extraction.extract_current()
     with qtbot.waitSignal(window.controller.finished, timeout=10_000) as finished:
         os.kill(window.controller.client.pid, signal.SIGKILL)
     assert finished.args == ["failed"]
@@ -59,7 +59,7 @@ def test_cancel_stops_a_turn_in_progress(qtbot, open_window, sample_export: Path
     window = open_window()
     _import(qtbot, window, sample_export)
     with qtbot.waitSignal(window.controller.modelState, timeout=30_000, check_params_cb=lambda s: s == "extracting"):
-        window.extract_all()
+        window.extraction.extract_all()
     assert window.cancel_button.isVisible()
     with qtbot.waitSignal(window.controller.finished, timeout=120_000) as finished:
         qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
@@ -108,12 +108,12 @@ def test_cancel_pressed_while_the_model_starts_is_not_lost(qtbot, open_window, s
     window = open_window()
     _import(qtbot, window, sample_export)
     with qtbot.waitSignal(window.controller.finished, timeout=10_000) as finished:
-        window.extract_all()
+        window.extraction.extract_all()
         window.cancel_work()  # before the worker process has even started
     assert finished.args == ["cancelled"]
     assert window.store.db.execute("SELECT COUNT(*) FROM turn_results").fetchone()[0] == 0
     # The next extraction is not cancelled by the old request.
     monkeypatch.setenv("FAKE_ENGINE_DELAY", "0")
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as again:
-        window.extract_current()
+        window.extraction.extract_current()
     assert again.args == ["done"]

@@ -35,7 +35,7 @@ def test_results_are_stored_off_the_ui_thread_before_the_window_hears_of_them(
     window.controller.resultReady.connect(lambda result: seen.append(
         (result.turn_index, result.turn_index in window.store.extracted_turn_indexes(result.conversation_id))))
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as finished:
-        window.extract_current()
+        window.extraction.extract_current()
     assert finished.args == ["done"]
     assert len(seen) == 4 and all(stored for _turn, stored in seen), seen
     assert storing_threads == ["extraction"] * 4
@@ -76,6 +76,6 @@ def test_the_import_and_extraction_threads_claim_no_undo_session(
     conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")
     window.select_conversation(conversation.id)
     with qtbot.waitSignal(window.controller.finished, timeout=60_000):
-        window.extract_current()
+        window.extraction.extract_current()
     origins = [row[0] for row in window.store.db.execute("SELECT origin FROM sessions").fetchall()]
     assert origins == [window.store.origin]

@@ -57,7 +57,7 @@ def test_closing_the_window_after_the_worker_failed_to_start(qtbot, db_path: Pat
     window.select_conversation(window.store.conversations()[0].id)
     refuse_new_processes(monkeypatch, window.controller.client)
     with qtbot.waitSignal(window.controller.finished, timeout=30_000) as blocker:
-        window.extract_current()
+        window.extraction.extract_current()
     assert blocker.args == ["failed"]
     assert shown and "could not be started" in shown[0]
     window.close()  # was: 'NoneType' object has no attribute 'send' in the crash dialog

@@ -89,7 +89,7 @@ def test_a_large_extraction_shows_its_plan_skips_by_rule_and_extracts_a_skipped_
 
     shown = _drive_plan(qtbot, choose_oldest)
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as finished:
-        window.extract_all()
+        window.extraction.extract_all()
     assert finished.args == ["done"]
 
     title, summary, rules = shown
@@ -142,7 +142,7 @@ def test_cancelling_the_plan_starts_nothing_and_marks_nothing(qtbot, open_window
     window.settings.extraction.skip_min_chars = 10
     window.settings.extraction.confirm_turns = 50  # 3 turns, but over 2 minutes at that speed
     shown = _drive_plan(qtbot, lambda dialog: dialog.reject())
-    window.extract_all()
+    window.extraction.extract_all()
     assert shown and shown[0] == "Extract 3 turns?"
     assert "time: about 2 min at this machine's measured speed" in shown[1]
     assert not window.controller.busy and window.store.last_run_status() is None
@@ -157,7 +157,7 @@ def test_a_small_extraction_starts_at_once_with_the_rules_applied(qtbot, open_wi
     window.settings.extraction.skip_min_chars = 7  # "thanks" is six characters
     _selected_conversation(window, "Exam")
     with qtbot.waitSignal(window.controller.finished, timeout=60_000):
-        window.extract_current()  # no plan dialog: the guard fails the test if one opens
+        window.extraction.extract_current()  # no plan dialog: the guard fails the test if one opens
     assert _note(window, "thanks").startswith("⊘ skipped: short (under 7 characters)")
     assert "proposed" in _note(window, "I passed the Dutch A2 exam in January after months of flashcards.")
     assert "1 skipped" in window.pending_label.text()
@@ -181,13 +181,13 @@ def test_timezone_and_grain_from_settings_reach_the_prompt_and_an_untimed_turn_s
     window.settings.extraction.timezone = "Asia/Tokyo"
     window.settings.extraction.time_grain = "hour"
     cid = _selected_conversation(window, "Move")
-    timed, untimed = window._unextracted_cases([cid])
+    timed, untimed = window.extraction.unextracted_cases([cid])
     assert timed.timezone == "Asia/Tokyo" and timed.time_source == "turn"
     assert timed.time is not None and timed.time.minute == 0 and timed.time.utcoffset().total_seconds() == 9 * 3600
     assert untimed.time_source == "conversation"  # the conversation's date, from the store
 
     with qtbot.waitSignal(window.controller.finished, timeout=60_000):
-        window.extract_current()
+        window.extraction.extract_current()
     proposal = next(r for r in range(window.proposals.rowCount())
                     if "Rotterdam" in window.proposals.index(r).data())
     index = window.proposals.index(proposal)
@@ -250,7 +250,7 @@ def test_review_goes_on_while_a_large_extraction_runs(qtbot, open_window, tmp_pa
     window.settings.extraction.confirm_turns = 1
     _drive_plan(qtbot, lambda dialog: dialog.start_button.click())
     with qtbot.waitSignal(window.controller.resultReady, timeout=60_000):
-        window.extract_all()
+        window.extraction.extract_all()
     assert _plan_dialog() is None and window.controller.busy  # the plan is closed; the model works on
     _selected_conversation(window, "Work")
     qtbot.waitUntil(lambda: window.proposals.rowCount() > 0, timeout=30_000)

@@ -35,7 +35,7 @@ def test_extraction_through_a_server(qtbot, open_window, sample_export: Path) ->
         conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")
         window.select_conversation(conversation.id)
         with qtbot.waitSignal(window.controller.finished, timeout=30_000) as finished:
-            window.extract_current()
+            window.extraction.extract_current()
         assert finished.args == ["done"]
         assert [window.proposals.proposal(r).text for r in range(window.proposals.rowCount())] == ["Prefers flashcards"]
         assert window.store.db.execute("SELECT backend FROM runs").fetchone()[0].startswith("server ")
@@ -98,7 +98,7 @@ def test_a_model_too_big_for_free_memory_is_announced_before_loading(qtbot, open
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question", refuse)
     window = open_window()
     import_and_wait(qtbot, window, sample_export)
-    window.extract_current()
+    window.extraction.extract_current()
     assert asked and "needs about" in asked[0] and "free" in asked[0]
     assert not window.controller.busy
     assert window.store.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0

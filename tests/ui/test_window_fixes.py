@@ -60,7 +60,7 @@ def test_a_filter_hiding_the_open_conversation_during_extraction(qtbot, open_win
     window.review.apply_query()
     assert window.conversations.rowCount() == 0
     assert window.current_conversation() == dutch.id
-    assert _extract(qtbot, window, window.extract_current) == ["done"]  # every result updates the titles
+    assert _extract(qtbot, window, window.extraction.extract_current) == ["done"]  # every result updates the titles
     assert window.proposals_title.text().endswith("3 pending of 3")
     assert window.turns_title.text().startswith("Dutch B1 study plan")
 
@@ -71,7 +71,7 @@ def test_escape_in_the_filter_clears_it_and_never_cancels_an_extraction(qtbot, o
     window = open_window()
     import_and_wait(qtbot, window, sample_export)
     with qtbot.waitSignal(window.controller.modelState, timeout=30_000, check_params_cb=lambda s: s == "extracting"):
-        window.extract_all()
+        window.extraction.extract_all()
     qtbot.keyClick(window.proposal_view, Qt.Key.Key_F, CTRL)
     assert window.filter_edit.hasFocus()
     qtbot.keyClicks(window.filter_edit, "Dutch")
@@ -95,7 +95,7 @@ def test_turns_left_by_a_stopped_or_killed_run_are_shown_and_extracted_after_a_r
     dutch = _conversation(window, "Dutch B1 study plan")
     window.select_conversation(dutch.id)
     with qtbot.waitSignal(window.controller.resultReady, timeout=30_000):
-        window.extract_current()
+        window.extraction.extract_current()
     assert _extract(qtbot, window, window.cancel_work) == ["cancelled"]
     done = len(window.store.turn_results(dutch.id))
     assert 1 <= done < 4
@@ -161,7 +161,7 @@ def test_a_long_message_says_it_is_cut_and_the_reader_shows_it_whole(qtbot, open
     window = open_window()
     import_and_wait(qtbot, window, export)
     window.select_conversation(_conversation(window, "Long one").id)
-    assert _extract(qtbot, window, window.extract_current) == ["done"]
+    assert _extract(qtbot, window, window.extraction.extract_current) == ["done"]
     index = window.turns.index(0)
     cut = window.turn_view.itemDelegate()._cut_line(_option(window.turn_view, index), index, 400)
     assert cut.startswith("⋯") and "more lines" in cut
@@ -197,7 +197,7 @@ def test_edit_changes_every_field_and_is_undone(qtbot, open_window, sample_expor
     window = open_window()
     import_and_wait(qtbot, window, sample_export)
     window.select_conversation(_conversation(window, "Dutch B1 study plan").id)
-    assert _extract(qtbot, window, window.extract_current) == ["done"]
+    assert _extract(qtbot, window, window.extraction.extract_current) == ["done"]
     window.proposal_view.setFocus()
     proposal = window.proposals.proposal(0)
     assert proposal.text == "Works as a planner at the container terminal in Rotterdam"
@@ -314,7 +314,7 @@ def test_dark_palette_selection_uses_the_palettes_highlight(qtbot, open_window, 
     window = open_window()
     import_and_wait(qtbot, window, sample_export)
     window.select_conversation(_conversation(window, "Dutch B1 study plan").id)
-    assert _extract(qtbot, window, window.extract_current) == ["done"]
+    assert _extract(qtbot, window, window.extraction.extract_current) == ["done"]
     dark = _dark_palette()
     for view in (window.proposal_view, window.turn_view):
         view.setPalette(dark)

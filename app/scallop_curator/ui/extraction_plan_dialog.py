@@ -1,10 +1,10 @@
 """Before a large extraction: how many turns and prompt tokens it will take and how long at this
 machine's measured speed on this model, which turns go first, and what the skip rules leave out.
 
-The window calls :func:`begin_extraction` where it used to start a job: it applies the skip rules
-(skipped turns are recorded, marked and counted, never left out silently), shows the plan when the
-job is large, orders the turns as chosen, and starts the job. The dialog closes before the job
-starts, so reviewing goes on while the model works."""
+The window's extraction side (``ExtractionActions``) calls :func:`begin_extraction` where it used
+to start a job: it applies the skip rules (skipped turns are recorded, marked and counted, never
+left out silently), shows the plan when the job is large, orders the turns as chosen, and starts
+the job. The dialog closes before the job starts, so reviewing goes on while the model works."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,6 +38,9 @@ from scallop_curator.extraction.speed import Speed, SpeedMeter, load_speed, loca
 from scallop_curator.settings import Settings, SettingsError
 from scallop_curator.store.skips import record_skips
 from scallop_curator.ui.relay import UiRelay
+
+if TYPE_CHECKING:
+    from scallop_curator.ui.window_extraction import ExtractionActions
 
 log = logging.getLogger("ui")
 
@@ -166,11 +169,12 @@ class ExtractionPlanDialog(QDialog):
         self.show_plan(plan)
 
 
-def begin_extraction(window: Any, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase],
+def begin_extraction(actions: ExtractionActions, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase],
                      first: Iterable[str] = ()) -> bool:
     """Apply the skip rules, show the plan of a large job, order it and start it. False when
     nothing was started (cancelled, or every turn skipped)."""
-    settings: Settings = window.settings
+    settings: Settings = actions.settings
+    parent = actions.dialog_parent
     rules = SkipRules.from_settings(settings.extraction)
     kept, skipped = rules.split(cases)
     key, parallel = speed_key(settings, info)
@@ -180,7 +184,7 @@ def begin_extraction(window: Any, spec: ModelSpec, info: RunInfo, cases: list[Ex
     except PromptError as problem:  # checked by the caller already; said plainly if it changed since
         from scallop_curator.ui import plain
 
-        plain.warning(window, "Cannot extract", str(problem))
+        plain.warning(parent, "Cannot extract", str(problem))
         return False
     plan = plan_estimate(profile, kept, speed)
     plan.skipped = Counter(why for _case, why in skipped)
@@ -189,11 +193,11 @@ def begin_extraction(window: Any, spec: ModelSpec, info: RunInfo, cases: list[Ex
     conversations = {case.conversation_id for case in kept}
     shown = bool(kept) and is_large(plan, settings.extraction.confirm_turns)
     if shown:
-        dialog = ExtractionPlanDialog(window, plan, order, rules, has_selection=bool(set(first) & conversations))
+        dialog = ExtractionPlanDialog(parent, plan, order, rules, has_selection=bool(set(first) & conversations))
         if settings.model_source != "server" and spec.model_path and Path(spec.model_path).is_file():
             dialog.count_exactly(Path(spec.model_path), profile, kept, speed)
         if dialog.exec() != QDialog.DialogCode.Accepted:
-            window.notify("Extraction not started.", 3000)
+            actions.notify("Extraction not started.", 3000)
             return False
         order = dialog.order
         if order != dialog.initial_order:
@@ -201,43 +205,44 @@ def begin_extraction(window: Any, spec: ModelSpec, info: RunInfo, cases: list[Ex
             try:
                 settings.save()
             except SettingsError as problem:
-                window.notify(str(problem), 8000)
+                actions.notify(str(problem), 8000)
     if skipped:
-        record_skips(window.store, [(case.conversation_id, case.turn_index, why, rules.label(why))
-                                    for case, why in skipped])
-        after_skips(window, {case.conversation_id for case, _why in skipped})
+        record_skips(actions.store, [(case.conversation_id, case.turn_index, why, rules.label(why))
+                                     for case, why in skipped])
+        after_skips(actions, {case.conversation_id for case, _why in skipped})
     if not kept:
-        window.notify(f"All {len(skipped):,} turns were skipped by your rules ({rules.describe()}); they are "
-                      "marked in the turn list: Model → Extract the selected turn extracts one.", 10000)
+        actions.notify(f"All {len(skipped):,} turns were skipped by your rules ({rules.describe()}); they are "
+                       "marked in the turn list: Model → Extract the selected turn extracts one.", 10000)
         return False
     if shown or len(conversations) > 1:
         kept = order_cases(kept, order, first)
-    window._speed_meter = SpeedMeter(key, parallel)
-    window._start_job(spec, info, kept)
+    actions.speed_meter = SpeedMeter(key, parallel)
+    actions.start_job(spec, info, kept)
     if skipped:
-        window.notify(f"{len(skipped):,} turns skipped by your rules ({rules.describe()}); they are marked "
-                      "in the turn list.", 8000)
+        actions.notify(f"{len(skipped):,} turns skipped by your rules ({rules.describe()}); they are marked "
+                       "in the turn list.", 8000)
     return True
 
 
-def after_skips(window: Any, conversation_ids: set[str]) -> None:
+def after_skips(actions: ExtractionActions, conversation_ids: set[str]) -> None:
     """Show new skip marks: the open conversation's turns, the list's counts, the status bar."""
-    if window.current_conversation() in conversation_ids:
-        window.turns.refresh()
-    window.conversations.refresh_counts(sorted(conversation_ids))
-    window._update_status()
+    review = actions.review
+    if review.current_conversation() in conversation_ids:
+        review.turns.refresh()
+    review.conversations.refresh_counts(sorted(conversation_ids))
+    actions.update_status()
 
 
-def measure(window: Any, result: TurnResult) -> None:
+def measure(actions: ExtractionActions, result: TurnResult) -> None:
     """One turn's time, towards this machine's measured speed on this model."""
-    meter: SpeedMeter | None = getattr(window, "_speed_meter", None)
+    meter = actions.speed_meter
     if meter is not None:
         meter.add(result.evaluated_tokens, result.latency_ms, result.parse_ok)
 
 
-def finish_measuring(window: Any) -> None:
+def finish_measuring(actions: ExtractionActions) -> None:
     """Keep the run's measured speed for the next plan's estimate."""
-    meter: SpeedMeter | None = getattr(window, "_speed_meter", None)
-    window._speed_meter = None
+    meter = actions.speed_meter
+    actions.speed_meter = None
     if meter is not None:
         meter.save()

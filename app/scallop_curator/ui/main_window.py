@@ -22,13 +22,10 @@ from scallop_curator.ui import plain, shell_props, window_state
 from scallop_curator.ui.accessible_names import name_widgets
 from scallop_curator.ui.review_page import ReviewPage
 from scallop_curator.ui.theme import add_theme_menu
-from scallop_curator.ui.window_extraction import ExtractionActions
 
 if TYPE_CHECKING:  # named in annotations only: PySide builds a class's enums when it is first named
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 
-    from scallop_curator.domain.conversation import ExtractionCase
-    from scallop_curator.domain.results import RunInfo
     from scallop_curator.domain.review import Status
     from scallop_curator.extraction.client import WorkerClient
     from scallop_curator.importers import ImportOptions
@@ -41,19 +38,21 @@ if TYPE_CHECKING:  # named in annotations only: PySide builds a class's enums wh
     from scallop_curator.ui.recent_files import RecentFilesMenu
     from scallop_curator.ui.review_controller import ReviewController
     from scallop_curator.ui.welcome import Welcome
+    from scallop_curator.ui.window_extraction import ExtractionActions
     from scallop_curator.ui.window_imports import ImportActions
 
 #: Stops an extraction or import. Not Escape: Esc belongs to text fields and dialogs.
 CANCEL_KEY = "Ctrl+."
 
 
-class MainWindow(ExtractionActions, QMainWindow):
+class MainWindow(QMainWindow):
     filled = Signal()
 
     store: Store
     settings: Settings
     ops: OperationsRunner
     review: ReviewController
+    extraction: ExtractionActions
     controller: ExtractionController
     imports: ImportActions
     importer: ImportController
@@ -69,8 +68,6 @@ class MainWindow(ExtractionActions, QMainWindow):
         store and calls ``fill`` once the window has been painted."""
         super().__init__()
         self.is_filled = False
-        self._run: tuple[int, RunInfo] | None = None
-        self._remaining: list[ExtractionCase] = []  # what a stopped extraction still has to do
         self._shell_actions: list[QAction] = []
         self.setWindowTitle("Scallop Curator")
         self.setAcceptDrops(True)
@@ -122,7 +119,6 @@ class MainWindow(ExtractionActions, QMainWindow):
         bar.addPermanentWidget(self.pending_label)
         self.resume_label.hide()
         self._show_progress(False)
-        self._model_state = "not loaded"
         self._model_label_key: tuple[object, ...] | None = None
         self._model_name = ""
 
@@ -180,17 +176,20 @@ class MainWindow(ExtractionActions, QMainWindow):
                      "Go to the reader with the whole selected message")
 
         model = self.model_menu = menu.addMenu("&Model")  # fill() may add actions that need the store
-        self.extract_action = self._action(model, "&Extract this conversation", "Ctrl+E", self.extract_current)
+        self.extract_action = self._action(model, "&Extract this conversation", "Ctrl+E",
+                                           lambda: self.extraction.extract_current())
         self.extract_all_action = self._action(model, "Extract &all that is not extracted yet", "Ctrl+Shift+E",
-                                               self.extract_all, "Extract every user turn that has no result yet")
+                                               lambda: self.extraction.extract_all(),
+                                               "Extract every user turn that has no result yet")
         self.cancel_action = self._action(model, "&Cancel extraction or import", CANCEL_KEY, self.cancel_work,
                                           "Stop the extraction or import")
-        self.resume_action = self._action(model, "&Resume the stopped extraction", "Ctrl+R", self.resume_extraction)
+        self.resume_action = self._action(model, "&Resume the stopped extraction", "Ctrl+R",
+                                          lambda: self.extraction.resume_extraction())
         model.addSeparator()
         self._action(model, "Choose &model…", "", self.open_model_setup)
-        self._action(model, "Open a GGUF &file…", "", self.choose_model)
-        self._action(model, "Use a &prompt file…", "", self.choose_prompt)
-        self._action(model, "Use the &bundled prompt", "", self.reset_prompt)
+        self._action(model, "Open a GGUF &file…", "", lambda: self.extraction.choose_model())
+        self._action(model, "Use a &prompt file…", "", lambda: self.extraction.choose_prompt())
+        self._action(model, "Use the &bundled prompt", "", lambda: self.extraction.reset_prompt())
 
         view = menu.addMenu("&View")
         status_toggle = QAction("&Status bar", self, checkable=True, checked=True)
@@ -207,19 +206,18 @@ class MainWindow(ExtractionActions, QMainWindow):
         """Open everything that needs the store; the heavy modules are imported here, after the
         window is on screen, not when it is built."""
         from scallop_curator.settings import Settings
-        from scallop_curator.ui.extraction_controller import ExtractionController
         from scallop_curator.ui.memories_view import install as install_memories_view
         from scallop_curator.ui.model_label import ModelNamer
         from scallop_curator.ui.operations_runner import OperationsRunner
         from scallop_curator.ui.recent_files import RecentFilesMenu
         from scallop_curator.ui.review_controller import ReviewController
         from scallop_curator.ui.welcome import Welcome
+        from scallop_curator.ui.window_extraction import ExtractionActions, ExtractionStatus
         from scallop_curator.ui.window_imports import ImportActions
 
         self.store = store
         self.settings = settings or Settings.load()
         self.setWindowTitle(f"Scallop Curator — {store.path.name}")
-        self.controller = ExtractionController(client)
         self.imports = ImportActions(self, store.path)
         self.importer = self.imports.importer
         self.ops = OperationsRunner(self, store)  # every store change goes through it; views hear on_changes
@@ -227,6 +225,11 @@ class MainWindow(ExtractionActions, QMainWindow):
         self._model_namer.named.connect(self._model_named)
         self.review = ReviewController(self, self.page, store, self.ops, self.notify, self._update_status)
         self.conversations, self.turns, self.proposals = self.review.conversations, self.review.turns, self.review.proposals
+        status = ExtractionStatus(self.progress_label, self.progress_bar, self.resume_label, self.resume_action,
+                                  self._show_progress)
+        self.extraction = ExtractionActions(self, store, self.settings, self.review, status, self.notify,
+                                            self._update_status, client)
+        self.controller = self.extraction.controller
         self.recent_files = RecentFilesMenu(self, self.file_menu, before=self._recent_files_before)
         self._connect()
         install_memories_view(self)  # Ctrl+2: the kept memories; File → Export
@@ -244,18 +247,12 @@ class MainWindow(ExtractionActions, QMainWindow):
         if self._shown_once:
             window_state.restore_splitters(self)
         self._update_status()
-        self._update_resume_hint()
+        self.extraction.update_resume_hint()
         self.proposal_view.setFocus()
         self.filled.emit()
 
     def _connect(self) -> None:
         self.cancel_button.clicked.connect(self.cancel_work)
-        self.controller.modelState.connect(self._model_state_changed)
-        self.controller.progress.connect(self._progress)
-        self.controller.resultReady.connect(self._store_result)
-        self.controller.resultNotStored.connect(self._result_not_stored)
-        self.controller.finished.connect(self._extraction_finished)
-        self.controller.failed.connect(self._extraction_failed)
 
     # ------------------------------------------------------------------ imports (the controller's)
     def open_dialog(self) -> None:
@@ -354,7 +351,12 @@ class MainWindow(ExtractionActions, QMainWindow):
             self._show_model_label()
 
     def _show_model_label(self) -> None:
-        self.model_label.setText(f"{self._model_name} · {self._model_state}  │")
+        self.model_label.setText(f"{self._model_name} · {self.extraction.model_state}  │")
+
+    def _show_progress(self, visible: bool) -> None:
+        """The progress parts, shared by the extraction and the import side."""
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(visible)
 
     def notify(self, message: str, milliseconds: int = 5000) -> None:
         """A passing note in the status bar that never hides the model's state or progress. Notes

@@ -37,10 +37,11 @@ def extract_selected_turn(window: Any) -> bool:
     if turn.role != "user" or not turn.text.strip():
         window.notify("Only a user turn can be extracted.", 3000)
         return False
-    if window.controller.busy:
+    extraction = window.extraction
+    if extraction.controller.busy:
         window.notify("An extraction is already running.", 3000)
         return False
-    prepared = window._model_spec()
+    prepared = extraction.model_spec()
     if prepared is None:
         return False
     spec, info = prepared
@@ -50,8 +51,8 @@ def extract_selected_turn(window: Any) -> bool:
         plain.information(window, "Nothing to extract", "This turn has no text the model could read.")
         return False
     key, parallel = speed_key(window.settings, info)
-    window._speed_meter = SpeedMeter(key, parallel)
-    window._start_job(spec, info, cases)
+    extraction.speed_meter = SpeedMeter(key, parallel)
+    extraction.start_job(spec, info, cases)
     # One turn asked for by hand is not a job to resume: the rest of the conversation is not its business.
     window.store.set_meta("extraction.job", None)
     return True

@@ -1,17 +1,24 @@
-"""The window's model side: choosing the backend, checking memory, running and resuming
-extractions, and storing each turn's result as it arrives."""
+"""The window's model side as a controller: choosing the backend and prompt, checking memory,
+running and resuming extractions, and showing each turn's result (stored on the extraction
+thread, see ``ResultSink``) in the review views and the status bar.
+
+``MainWindow.fill`` creates one ``ExtractionActions`` with everything it works with: the store,
+the settings, the review controller, the status bar's parts and two callbacks. It owns the
+background ``ExtractionController`` (the window keeps ``controller`` as a name for it, as it keeps
+``importer`` for the import side's)."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QMessageBox,
-)
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QProgressBar, QWidget
 
 from scallop_curator.ui import plain
 
@@ -19,42 +26,91 @@ if TYPE_CHECKING:
     from scallop_curator.domain.conversation import ExtractionCase
     from scallop_curator.domain.results import RunInfo, TurnResult
     from scallop_curator.extraction.client import ModelSpec
+    from scallop_curator.extraction.speed import SpeedMeter
+    from scallop_curator.settings import Settings
+    from scallop_curator.store import Store
+    from scallop_curator.ui.review_controller import ReviewController
 
-# The model-side modules (llama.cpp's client, the GGUF reader with numpy, the Hub) are imported
-# where they are used, not with the window: start-up does not wait for them.
+# The model-side modules (llama.cpp's client, the GGUF reader with numpy, the Hub, the store) are
+# imported where they are used, not with the window: start-up does not wait for them.
 
 log = logging.getLogger("ui")
 
 
+@dataclass(frozen=True)
+class ExtractionStatus:
+    """The parts of the window's status bar and menu an extraction writes to. The progress parts
+    are shared with imports, so showing them is the window's (``show_progress``)."""
 
-class ExtractionActions:
-    """Mixed into MainWindow; uses its store, controller, settings and status widgets."""
+    progress_label: QLabel
+    progress_bar: QProgressBar
+    resume_label: QLabel
+    resume_action: QAction
+    show_progress: Callable[[bool], None]
 
+
+class ExtractionActions(QObject):
+    """Extractions for one window and one store. The menus call its public methods; the
+    extraction controller's signals reach its slots on the UI thread."""
+
+    def __init__(self, parent: QWidget, store: Store, settings: Settings, review: ReviewController,
+                 status: ExtractionStatus, notify: Callable[[str, int], None],
+                 status_changed: Callable[[], None], client: Any = None) -> None:
+        from scallop_curator.ui.extraction_controller import ExtractionController
+
+        super().__init__(parent)
+        self._parent = parent  # dialogs and messages open over it
+        self.store = store
+        self.settings = settings
+        self.review = review
+        self.status = status
+        self.notify = notify
+        self.update_status = status_changed
+        self.controller = ExtractionController(client)
+        self.model_state = "not loaded"
+        self.speed_meter: SpeedMeter | None = None  # the running job's measured speed, kept when it ends
+        self._run: tuple[int, RunInfo] | None = None
+        self._remaining: list[ExtractionCase] = []  # what a stopped extraction still has to do
+        controller = self.controller
+        controller.modelState.connect(self._model_state_changed)
+        controller.progress.connect(self._progress)
+        controller.resultReady.connect(self._store_result)
+        controller.resultNotStored.connect(self._result_not_stored)
+        controller.finished.connect(self._extraction_finished)
+        controller.failed.connect(self._extraction_failed)
+
+    @property
+    def dialog_parent(self) -> QWidget:
+        return self._parent
+
+    # ------------------------------------------------------------------ model and prompt
     def choose_model(self) -> None:
         from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf
 
-        name, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", str(Path.home()), "GGUF models (*.gguf);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(self._parent, "Choose a GGUF model", str(Path.home()),
+                                              "GGUF models (*.gguf);;All files (*)")
         if not name:
             return
         try:
             check_gguf(name)
         except ModelFileProblem as problem:
-            plain.warning(self, "Not a model file", str(problem))
+            plain.warning(self._parent, "Not a model file", str(problem))
             return
         self.settings.model_path = name
         self.settings.save()
-        self._update_status()
+        self.update_status()
 
     def choose_prompt(self) -> None:
         from scallop_curator.extraction.prompt import PromptError, load_prompt
 
-        name, _ = QFileDialog.getOpenFileName(self, "Choose a prompt file", str(Path.home()), "Prompt files (*.txt);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(self._parent, "Choose a prompt file", str(Path.home()),
+                                              "Prompt files (*.txt);;All files (*)")
         if not name:
             return
         try:
             prompt = load_prompt(name)
         except PromptError as problem:
-            plain.warning(self, "Prompt not usable", str(problem))
+            plain.warning(self._parent, "Prompt not usable", str(problem))
             return
         self.settings.prompt_path = name
         self.settings.save()
@@ -65,7 +121,8 @@ class ExtractionActions:
         self.settings.save()
         self.notify("Using the bundled prompt", 4000)
 
-    def _model_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+    def model_spec(self) -> tuple[ModelSpec, RunInfo] | None:
+        """The backend, model and prompt to extract with, checked; ``None`` after saying why not."""
         from scallop_curator.domain.results import RunInfo
         from scallop_curator.extraction.client import ModelSpec, WorkerClient
         from scallop_curator.extraction.model_file import ModelFileProblem, check_gguf, fingerprint
@@ -78,13 +135,13 @@ class ExtractionActions:
             self.controller.use_client(WorkerClient())
         model = resolve_model(self.settings.model_path)
         if model is None:
-            plain.information(self, "No model", "Choose a GGUF model file first (Model → Choose model file).")
+            plain.information(self._parent, "No model", "Choose a GGUF model file first (Model → Choose model file).")
             return None
         try:
             check_gguf(model)
             prompt = load_prompt(self.settings.prompt_path or self.settings.prompt_profile)
         except (ModelFileProblem, PromptError) as problem:
-            plain.warning(self, "Cannot extract", str(problem))
+            plain.warning(self._parent, "Cannot extract", str(problem))
             return None
         if not self._memory_is_enough(model):
             return None
@@ -103,12 +160,12 @@ class ExtractionActions:
         try:
             estimate = estimate_memory(read_gguf_info(model), self.settings.engine.n_ctx)
         except GGUFProblem as problem:
-            plain.warning(self, "Cannot extract", str(problem))
+            plain.warning(self._parent, "Cannot extract", str(problem))
             return False
         if estimate.fits is not False:
             return True
         answer = plain.question(
-            self, "Not enough memory",
+            self._parent, "Not enough memory",
             f"{model.name} {estimate.verdict}.\nLoading it may make this computer very slow or stop the model. "
             "A smaller context size (Edit → Settings) needs less. Load it anyway?")
         return answer == QMessageBox.StandardButton.Yes
@@ -120,12 +177,12 @@ class ExtractionActions:
 
         client_class = server_client_class()
         if client_class is None or not self.settings.server_url:
-            plain.information(self, "No server", "Give the server's address first (Model → Choose model…).")
+            plain.information(self._parent, "No server", "Give the server's address first (Model → Choose model…).")
             return None
         try:
             prompt = load_prompt(self.settings.prompt_path or self.settings.prompt_profile)
         except PromptError as problem:
-            plain.warning(self, "Cannot extract", str(problem))
+            plain.warning(self._parent, "Cannot extract", str(problem))
             return None
         wanted = (self.settings.server_url, self.settings.server_api_key, self.settings.server_concurrency)
         if getattr(self.controller.client, "settings_key", None) != wanted:
@@ -137,8 +194,9 @@ class ExtractionActions:
                        backend=f"server {self.settings.server_url}", prompt_profile=prompt.name)
         return server_spec(self.settings), info
 
+    # ------------------------------------------------------------------ starting
     def extract_current(self) -> None:
-        conversation_id = self.current_conversation()
+        conversation_id = self.review.current_conversation()
         if conversation_id is None:
             return
         self._extract([conversation_id])
@@ -152,7 +210,7 @@ class ExtractionActions:
             return
         self._extract(ids, only_new=True)
 
-    def _unextracted_cases(self, conversation_ids: list[str]) -> list[ExtractionCase]:
+    def unextracted_cases(self, conversation_ids: list[str]) -> list[ExtractionCase]:
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
         cases = []
         for cid in conversation_ids:
@@ -166,20 +224,37 @@ class ExtractionActions:
         if self.controller.busy:
             self.notify("An extraction is already running.", 3000)
             return
-        prepared = self._model_spec()
+        prepared = self.model_spec()
         if prepared is None:
             return
         spec, info = prepared
         if only_new:
-            cases = self._unextracted_cases(conversation_ids)
+            cases = self.unextracted_cases(conversation_ids)
         else:
             cases = [case for cid in conversation_ids
                      for case in self.store.conversation(cid).extraction_cases(*plan_ui.clock_of(self.settings))]
         if not cases:
             self.notify("This conversation has no user turns to extract.", 4000)
             return
-        plan_ui.begin_extraction(self, spec, info, cases, [self.current_conversation()])
+        plan_ui.begin_extraction(self, spec, info, cases, [self.review.current_conversation()])
 
+    def start_job(self, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase]) -> None:
+        """Start the job (the plan is decided); remembered in the store so Resume finds it after a restart."""
+        self._remaining = list(cases)
+        self.store.set_meta("extraction.job", json.dumps(sorted({c.conversation_id for c in cases})))
+        self.status.resume_action.setEnabled(False)
+        self.status.resume_label.hide()
+        self._run = (self.store.start_run(info), info)
+        self.status.show_progress(True)
+        self.status.progress_label.setText(f"starting · {len(cases)} turns")
+        self.status.progress_bar.setRange(0, len(cases))
+        self.status.progress_bar.setValue(0)
+        # The controller stores each result on its own thread before handing it over.
+        from scallop_curator.ui.extraction_controller import ResultSink
+
+        self.controller.start(spec, cases, ResultSink(self.store.path, *self._run))
+
+    # ------------------------------------------------------------------ resuming
     def _stopped_job_conversations(self) -> list[str]:
         saved = self.store.get_meta("extraction.job")
         return list(json.loads(saved)) if saved else []
@@ -191,7 +266,7 @@ class ExtractionActions:
             return list(self._remaining)
         ids = self._stopped_job_conversations()
         known = set(self.store.conversation_ids()) if ids else set()
-        return self._unextracted_cases([i for i in ids if i in known])
+        return self.unextracted_cases([i for i in ids if i in known])
 
     def _stopped_job_size(self) -> int:
         from scallop_curator.store.skips import skipped_total
@@ -208,39 +283,26 @@ class ExtractionActions:
         if not cases:
             self.notify("There is no stopped extraction to resume.", 3000)
             return
-        prepared = self._model_spec()
+        prepared = self.model_spec()
         if prepared is not None:
-            plan_ui.begin_extraction(self, *prepared, cases, [self.current_conversation()])
+            plan_ui.begin_extraction(self, *prepared, cases, [self.review.current_conversation()])
 
-    def _update_resume_hint(self) -> None:
+    def update_resume_hint(self) -> None:
         """A lasting hint (not a passing note) while a stopped extraction has turns left; it is
         rebuilt from the store on start-up, so it survives a restart or a killed app."""
         left = 0 if self.controller.busy else self._stopped_job_size()
-        self.resume_action.setEnabled(left > 0)
+        label = self.status.resume_label
+        self.status.resume_action.setEnabled(left > 0)
         if left:
-            self.resume_label.setText(f"{left} turns not extracted · Ctrl+R resumes")
-            self.resume_label.show()
+            label.setText(f"{left} turns not extracted · Ctrl+R resumes")
+            label.show()
         else:
-            self.resume_label.clear()
-            self.resume_label.hide()
+            label.clear()
+            label.hide()
             if not self.controller.busy and self.store.get_meta("extraction.job"):
                 self.store.set_meta("extraction.job", None)
 
-    def _start_job(self, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase]) -> None:
-        self._remaining = list(cases)
-        self.store.set_meta("extraction.job", json.dumps(sorted({c.conversation_id for c in cases})))
-        self.resume_action.setEnabled(False)
-        self.resume_label.hide()
-        self._run = (self.store.start_run(info), info)
-        self._show_progress(True)
-        self.progress_label.setText(f"starting · {len(cases)} turns")
-        self.progress_bar.setRange(0, len(cases))
-        self.progress_bar.setValue(0)
-        # The controller stores each result on its own thread before handing it over.
-        from scallop_curator.ui.extraction_controller import ResultSink
-
-        self.controller.start(spec, cases, ResultSink(self.store.path, *self._run))
-
+    # ------------------------------------------------------------------ the controller's signals
     def _result_not_stored(self, result: TurnResult, message: str) -> None:
         self.notify(f"A result could not be saved ({message}); Resume will extract that turn again.", 8000)
 
@@ -253,22 +315,23 @@ class ExtractionActions:
         plan_ui.measure(self, result)
         self._remaining = [c for c in self._remaining
                            if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
-        if result.conversation_id == self.current_conversation():
-            self._refresh_proposals()
-            self.turns.refresh()
-        self.conversations.refresh_counts([result.conversation_id])
-        self._update_titles()
-        self._update_status()
+        review = self.review
+        if result.conversation_id == review.current_conversation():
+            review.refresh_proposals()
+            review.turns.refresh()
+        review.conversations.refresh_counts([result.conversation_id])
+        review.update_titles()
+        self.update_status()
 
     def _progress(self, done: int, total: int, seconds_left: float) -> None:
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
+        self.status.progress_bar.setRange(0, total)
+        self.status.progress_bar.setValue(done)
         eta = "" if seconds_left < 0 or done == 0 else f" · ~{_duration(seconds_left)} left"
-        self.progress_label.setText(f"extracting {done}/{total} turns{eta}")
+        self.status.progress_label.setText(f"extracting {done}/{total} turns{eta}")
 
     def _model_state_changed(self, state: str) -> None:
-        self._model_state = state
-        self._update_status()
+        self.model_state = state
+        self.update_status()
 
     def _extraction_finished(self, status: str) -> None:
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
@@ -276,22 +339,18 @@ class ExtractionActions:
             self.store.finish_run(self._run[0], status)
             self._run = None
         plan_ui.finish_measuring(self)
-        self._show_progress(False)
+        self.status.show_progress(False)
         if status == "done" and not self._remaining:
             self.notify("Extraction finished.", 5000)
         elif status == "cancelled":
             self.notify("Extraction cancelled; the turns already done are kept.", 5000)
         elif status == "done":
             self.notify("Extraction finished, but some results could not be saved.", 8000)
-        self._refresh_after_change()
-        self._update_resume_hint()
+        self.review.refresh_after_change()
+        self.update_resume_hint()
 
     def _extraction_failed(self, message: str) -> None:
-        plain.warning(self, "Extraction stopped", message)
-
-    def _show_progress(self, visible: bool) -> None:
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
-            widget.setVisible(visible)
+        plain.warning(self._parent, "Extraction stopped", message)
 
 
 def _duration(seconds: float) -> str:
