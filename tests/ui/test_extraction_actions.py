@@ -50,12 +50,15 @@ def test_ctrl_e_extracts_stores_each_result_and_the_review_view_shows_it(qtbot, 
                      window.model_label.text(), window.progress_bar.isVisibleTo(window)))
 
     window.controller.resultReady.connect(on_result)
+    published: list = []  # every result reaches the views as the Changes of its conversation
+    window.ops.changed.connect(published.append)
     window.proposal_view.setFocus()
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as finished:
         qtbot.keyClick(window.proposal_view, Qt.Key.Key_E, CTRL)  # Model → Extract this conversation
     assert finished.args == ["done"]
 
     assert len(seen) == 4
+    assert [c.conversations for c in published if c.conversations] == [frozenset({dutch.id})] * 4
     assert all(stored >= n for n, (stored, *_) in enumerate(seen, 1))  # stored before it was shown
     for _stored, _rows, title, model, progress_shown in seen:  # each result refreshed the title
         assert "pending of" in title and "not extracted yet" not in title

@@ -286,6 +286,17 @@ class ReviewController(QObject):
                 self.apply_query()
             else:
                 model.refresh_counts()
+        elif changes.conversations and not (changes.proposals or changes.turns or changes.memories
+                                            or changes.journal or changes.focus is not None):
+            # A turn's result was stored (extraction): those conversations' counts, and this one's
+            # lists only when it is among them; the selection stays where the user is.
+            self.conversations.refresh_counts(sorted(changes.conversations))
+            if self.current_conversation() in changes.conversations:
+                self.refresh_proposals()
+                self.turns.refresh()
+            self.update_titles()
+            self._status_changed()
+            return
         self.refresh_after_change()
 
     def _jump_to(self, proposal_id: int | None) -> None:

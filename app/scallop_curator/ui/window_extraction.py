@@ -308,6 +308,7 @@ class ExtractionActions(QObject):
 
     def _store_result(self, result: TurnResult) -> None:
         """Show a result the controller has stored (on its own thread, see ResultSink)."""
+        from scallop_curator.store.changes import Changes
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
 
         if self._run is None:
@@ -315,13 +316,8 @@ class ExtractionActions(QObject):
         plan_ui.measure(self, result)
         self._remaining = [c for c in self._remaining
                            if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
-        review = self.review
-        if result.conversation_id == review.current_conversation():
-            review.refresh_proposals()
-            review.turns.refresh()
-        review.conversations.refresh_counts([result.conversation_id])
-        review.update_titles()
-        self.update_status()
+        # Stored already, by the sink's connection: the views hear it as any other change, from what it touched.
+        self.review.ops.publish(Changes(conversations=frozenset({result.conversation_id})))
 
     def _progress(self, done: int, total: int, seconds_left: float) -> None:
         self.status.progress_bar.setRange(0, total)
