@@ -117,7 +117,8 @@ def main() -> None:
     window = MainWindow(Store(db), Settings(model_path=str(model)), **({"client": client} if client else {}))
     for owner, attribute in (("store", "record_result"), ("turns", "refresh"), ("proposals", "refresh"),
                              ("conversations", "refresh_counts"), ("store", "pending_count"),
-                             ("store", "start_run"), ("progress_label", "setText"), ("progress_bar", "setValue")):
+                             ("store", "start_run"), ("progress_label", "setText"), ("progress_bar", "setValue"),
+                             ("ops", "publish")):  # publish: ours and the watcher's EXTERNAL
         target = getattr(window, owner, None)
         if target is not None and hasattr(target, attribute):
             setattr(target, attribute, slots.wrap(f"{owner}.{attribute}", getattr(target, attribute)))
