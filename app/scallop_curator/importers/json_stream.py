@@ -42,6 +42,7 @@ class _Guard:
         self.max_bytes = max_bytes
         self.max_item_bytes = max_item_bytes
         self.consumed = 0
+        self.newlines = 0  # in everything handed out: a newline byte is never part of another character
         self.item_start = 0  # where the element being built began (roughly: at the last element's end)
         self.items = 0
         self._first = True
@@ -65,6 +66,7 @@ class _Guard:
         except Exception as error:  # noqa: BLE001 - re-raised with its cause; base.py decides what it means
             raise ReadFailed(str(error)) from error
         self.consumed += len(chunk)
+        self.newlines += chunk.count(b"\n")  # bytes: far cheaper than counting the decoded text
         if self.consumed >= self.max_bytes:
             raise StreamProblem(f"it holds {self.max_bytes / 1024**3:,.0f} GiB or more, more than we read")
         # Bytes since the element began, before this read: a parser reads ahead by one read, so
@@ -120,32 +122,30 @@ def _array(guard: _Guard) -> Iterator[Any]:
     buffer = ""
     pos = 0
     eof = False
-    lines_dropped = 0  # newlines in text already dropped from the buffer
     chars_dropped = 0
     want = CHUNK_CHARS
 
     def more() -> bool:
-        nonlocal buffer, pos, eof, lines_dropped, chars_dropped, want
+        nonlocal buffer, pos, eof, chars_dropped, want
         if eof:
             return False
-        if pos > 0:
-            lines_dropped += buffer.count("\n", 0, pos)
-            chars_dropped += pos
-            buffer = buffer[pos:]
-            pos = 0
         chunk = guard.read(want)
         pending = len(incremental.getstate()[0])  # bytes of a character cut by the last chunk
         start = guard.consumed - len(chunk) - pending  # where the decoded bytes begin in the file
         try:
-            if not chunk:
-                eof = True
-                buffer += incremental.decode(b"", final=True)
-            else:
-                buffer += incremental.decode(chunk)
+            text = incremental.decode(chunk, final=not chunk)
         except UnicodeDecodeError as error:
-            raise StreamProblem(decode_error(error, start, lines_dropped + buffer.count("\n"))) from error
+            raise StreamProblem(decode_error(error, start, guard.newlines - chunk.count(b"\n"))) from error
+        eof = not chunk
+        chars_dropped += pos
+        buffer = buffer[pos:] + text if pos < len(buffer) else text  # one copy of the new text at most
+        pos = 0
         want = min(max(CHUNK_CHARS, len(buffer)), MAX_READ)  # big elements: fewer re-parses, bounded reads
         return True
+
+    def lines_dropped() -> int:
+        """Newlines in the text already dropped from the buffer (only counted for a message)."""
+        return guard.newlines - buffer.count("\n")
 
     def skip_ws() -> None:
         nonlocal pos
@@ -156,7 +156,7 @@ def _array(guard: _Guard) -> Iterator[Any]:
                 return
 
     def line_here() -> int:
-        return lines_dropped + buffer.count("\n", 0, pos) + 1
+        return lines_dropped() + buffer.count("\n", 0, pos) + 1
 
     try:
         skip_ws()
@@ -181,7 +181,7 @@ def _array(guard: _Guard) -> Iterator[Any]:
                         if incomplete and more():
                             continue
                         raise StreamProblem(
-                            describe_json_error(error, eof and incomplete, lines_dropped, chars_dropped)
+                            describe_json_error(error, eof and incomplete, lines_dropped(), chars_dropped)
                         ) from None
                     except RecursionError:
                         raise StreamProblem(f"the JSON is nested too deeply near line {line_here():,}") from None
