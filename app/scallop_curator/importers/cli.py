@@ -59,7 +59,10 @@ def _with_progress(files: list[str]) -> Iterable[str]:
 
 def import_command(args: argparse.Namespace) -> int:
     from scallop_curator.importers import ImportProblem, load_export
+    from scallop_curator.importers.heap import keep_freed_memory
     from scallop_curator.store import Store, StoreError
+
+    keep_freed_memory()  # this process ends with the import: fewer page faults while streaming
 
     try:
         store = Store(paths.default_db_path(args.db))
