@@ -24,7 +24,7 @@ from scallop_curator.store import memories, migrations, schema
 from scallop_curator.store.relation_cache import RelationCache
 from scallop_curator.store.sessions import claim_origin, release_origin
 from scallop_curator.store.turn_inserts import TurnInserts
-from scallop_curator.store.write_turns import WriteTurns
+from scallop_curator.store.write_turns import WalCheckpoints, WriteTurns
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
     ConversationSummary,
@@ -248,6 +248,7 @@ class Store:
         # megabytes, or copy them into the database as the automatic checkpoint, holding up the
         # window for up to 1.7 s. WAL keeps the store consistent either way.
         self.db.execute("PRAGMA synchronous=NORMAL")
+        checkpoints = WalCheckpoints(self.path)  # on a thread of their own, overlapping the next batch
         try:
             while position < total:
                 if position:
@@ -276,13 +277,14 @@ class Store:
                         if position - start >= IMPORT_BATCH or time.monotonic() - batch_started > IMPORT_BATCH_SECONDS:
                             break
                     inserts.flush()
-                self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                checkpoints.request()
         except (ImportCancelled, sqlite3.Error) as error:
             self._take_back(created, grown, first_turn)
             if isinstance(error, sqlite3.Error):
                 raise _friendly(self.path, error) from error
             raise
         finally:
+            checkpoints.finish()
             self.db.execute("PRAGMA synchronous=FULL")
         return ImportSummary(source_file, imported.format_name, new_conversations, new_turns, unchanged,
                              [*imported.skipped, *refused], list(imported.notes))
