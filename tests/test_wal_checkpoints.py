@@ -68,3 +68,13 @@ def test_a_failing_checkpoint_is_logged_and_fails_nothing(tmp_path: Path, caplog
         checkpoints.finish()
     assert "checkpoint of" in caplog.text or "could not open" in caplog.text
     assert _checkpoint_threads() == []
+
+
+def test_a_missing_store_is_not_created(tmp_path: Path, caplog) -> None:
+    missing = tmp_path / "gone.db"
+    checkpoints = WalCheckpoints(missing)
+    with caplog.at_level(logging.WARNING, logger="store"):
+        checkpoints.request()
+        checkpoints.finish()
+    assert not missing.exists()
+    assert "could not open" in caplog.text

@@ -123,8 +123,10 @@ class WalCheckpoints:
 
     def _run(self) -> None:
         try:
-            conn = sqlite3.connect(self._path, timeout=0, check_same_thread=False)
-        except sqlite3.Error as error:
+            # mode=rw: never creates a file; a store that is gone is only logged.
+            conn = sqlite3.connect(f"{self._path.resolve().as_uri()}?mode=rw", uri=True, timeout=0,
+                                   check_same_thread=False)
+        except (sqlite3.Error, ValueError) as error:
             log.warning("could not open %s for checkpoints: %s", self._path, error)
             conn = None
         try:
