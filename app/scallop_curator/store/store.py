@@ -96,6 +96,10 @@ def _friendly(path: Path, error: sqlite3.Error) -> StoreError:
 #: decision made meanwhile waits at most one batch for the write lock instead of the whole file.
 IMPORT_BATCH = 100
 IMPORT_BATCH_SECONDS = 0.015
+#: ...but while no other connection waits for the lock (write_turns), the batch goes on up to this
+#: long: every commit rewrites the index pages its rows touched (random ids), so 15 ms batches wrote
+#: the same pages again and again (a third of a 200 MB import's time went to commits).
+IMPORT_BATCH_MAX_SECONDS = 0.1
 #: After each batch the import leaves the write lock free this long, for a writer polling for it.
 IMPORT_YIELD_SECONDS = 0.002
 #: How long a write waits for another connection's write lock before it fails as "busy".
@@ -274,7 +278,9 @@ class Store:
                         new_conversations += int(is_new)
                         unchanged += int(not is_new and added == 0)
                         (created if is_new else grown if added else []).append(conversation.id)
-                        if position - start >= IMPORT_BATCH or time.monotonic() - batch_started > IMPORT_BATCH_SECONDS:
+                        elapsed = time.monotonic() - batch_started
+                        if (position - start >= IMPORT_BATCH or elapsed > IMPORT_BATCH_SECONDS) and (
+                                elapsed > IMPORT_BATCH_MAX_SECONDS or self._turns.someone_waits()):
                             break
                     inserts.flush()
                 checkpoints.request()

@@ -61,6 +61,18 @@ class WriteTurns:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
+    def someone_waits(self) -> bool:
+        """Whether another connection waits for the write lock now (True where that cannot be known)."""
+        fd = self._file()
+        if fd is None:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+
     def let_waiters_in(self) -> None:
         """Between two batches of a long write: return once no other connection waits for the lock."""
         fd = self._file()
