@@ -42,7 +42,6 @@ class _Guard:
         self.max_bytes = max_bytes
         self.max_item_bytes = max_item_bytes
         self.consumed = 0
-        self.newlines = 0  # in everything handed out: a newline byte is never part of another character
         self.item_start = 0  # where the element being built began (roughly: at the last element's end)
         self.items = 0
         self._first = True
@@ -66,7 +65,6 @@ class _Guard:
         except Exception as error:  # noqa: BLE001 - re-raised with its cause; base.py decides what it means
             raise ReadFailed(str(error)) from error
         self.consumed += len(chunk)
-        self.newlines += chunk.count(b"\n")  # bytes: far cheaper than counting the decoded text
         if self.consumed >= self.max_bytes:
             raise StreamProblem(f"it holds {self.max_bytes / 1024**3:,.0f} GiB or more, more than we read")
         # Bytes since the element began, before this read: a parser reads ahead by one read, so
@@ -95,7 +93,32 @@ def iter_json_array(opener: Callable[[], IO[bytes]], max_bytes: int, max_item_by
 
     Raises :class:`StreamProblem` (a message for a person) or :class:`ReadFailed`.
     """
-    yield from _array(_Guard(opener(), max_bytes, max_item_bytes))
+    yield from _array(_Guard(opener(), max_bytes, max_item_bytes), opener)
+
+
+def _newlines_before(opener: Callable[[], IO[bytes]], size: int) -> int | None:
+    """Newlines in the stream's first ``size`` bytes, read again from its start: lines are counted
+    only for a message (counting them while streaming was 5% of the parse). None if it cannot be read."""
+    try:
+        stream = opener()
+    except Exception:  # noqa: BLE001 - only the message's line number is lost
+        return None
+    try:
+        newlines = 0
+        while size > 0:
+            chunk = stream.read(min(size, CHUNK_CHARS))
+            if not chunk:
+                break
+            newlines += chunk.count(b"\n")  # a newline byte is never part of another character
+            size -= len(chunk)
+        return newlines
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        try:
+            stream.close()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def describe_json_error(error: json.JSONDecodeError, at_end: bool, line_offset: int = 0, char_offset: int = 0) -> str:
@@ -115,7 +138,7 @@ def decode_error(error: UnicodeDecodeError, byte_offset: int, lines_before: int)
     )
 
 
-def _array(guard: _Guard) -> Iterator[Any]:
+def _array(guard: _Guard, opener: Callable[[], IO[bytes]]) -> Iterator[Any]:
     """The standard library's decoder over chunks of text: exact line and column when it breaks."""
     decoder = json.JSONDecoder()
     incremental = codecs.getincrementaldecoder("utf-8")(errors="strict")  # the guard drops a BOM
@@ -135,7 +158,7 @@ def _array(guard: _Guard) -> Iterator[Any]:
         try:
             text = incremental.decode(chunk, final=not chunk)
         except UnicodeDecodeError as error:
-            raise StreamProblem(decode_error(error, start, guard.newlines - chunk.count(b"\n"))) from error
+            raise StreamProblem(decode_error(error, start, _newlines_before(opener, start) or 0)) from error
         eof = not chunk
         chars_dropped += pos
         buffer = buffer[pos:] + text if pos < len(buffer) else text  # one copy of the new text at most
@@ -145,7 +168,15 @@ def _array(guard: _Guard) -> Iterator[Any]:
 
     def lines_dropped() -> int:
         """Newlines in the text already dropped from the buffer (only counted for a message)."""
-        return guard.newlines - buffer.count("\n")
+        if not chars_dropped:
+            return 0
+        pending = len(incremental.getstate()[0])
+        kept = len(buffer.encode("utf-8", "surrogatepass"))
+        found = _newlines_before(opener, guard.consumed - pending - kept)  # a BOM holds no newline
+        if found is None:
+            raise StreamProblem(f"the JSON breaks at character {chars_dropped + pos:,}, and the file could not be "
+                                "read again to say at which line")
+        return found
 
     def skip_ws() -> None:
         nonlocal pos
