@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 CHUNK_CHARS = 1 << 20
+COMPACT_CHARS = 1 << 16  # text already read that is dropped from the buffer before the next element
 MAX_READ = 8 << 20  # reads grow with a big element (fewer re-parses), but never past this
 BOM = b"\xef\xbb\xbf"
 _WS = " \t\r\n"
@@ -204,6 +205,13 @@ def _array(guard: _Guard, opener: Callable[[], IO[bytes]]) -> Iterator[Any]:
                 skip_ws()
                 if pos >= len(buffer):
                     raise StreamProblem(f"the JSON ends early at line {line_here():,} (the file looks cut off)")
+                if pos > COMPACT_CHARS and pos > len(buffer) >> 1:
+                    # The element cut by the buffer's end fails once before more is read, and the
+                    # error counts the lines of everything before it: drop what was read first (a
+                    # copy of at most half the buffer, against counting all of it at every chunk).
+                    chars_dropped += pos
+                    buffer = buffer[pos:]
+                    pos = 0
                 while True:
                     try:
                         value, end = decoder.raw_decode(buffer, pos)
