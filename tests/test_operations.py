@@ -150,6 +150,7 @@ def test_read_only_store_is_a_plain_error(db_path: Path) -> None:
 def test_import_commits_in_batches_and_a_cancel_takes_it_back(tmp_path: Path, sample_export: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store_module, "IMPORT_BATCH", 1)
+    monkeypatch.setattr(store_module, "IMPORT_BATCH_MAX_SECONDS", 0.0)  # no longer batches while no one waits
     imported = load_export(sample_export)
     assert len(imported.conversations) >= 2
     s = Store(tmp_path / "batched.db")

@@ -200,3 +200,35 @@ def test_lone_surrogates_become_replacement_characters_and_store(tmp_path):
         assert store.import_file(result, "conversations.json").new_turns == 1
     finally:
         store.close()
+
+
+def test_line_and_column_hold_with_a_bom_and_wide_characters_cut_by_chunks(tmp_path, monkeypatch):
+    """Lines are counted in the bytes read (a BOM dropped, characters cut across chunks): the message
+    still names the line and column json.loads names for the same text."""
+    monkeypatch.setattr(json_stream, "CHUNK_CHARS", 4093)  # odd: chunks end inside multi-byte characters
+    text = json.dumps([_claude(i, "été 日本 😀\nnext line" * (1 + i % 5)) for i in range(2500)],
+                      indent=2, ensure_ascii=False)
+    text = text.replace('"c2100",', '"c2100"', 1)
+    with pytest.raises(json.JSONDecodeError) as truth:
+        json.loads(text)
+    path = _write(tmp_path, b"\xef\xbb\xbf" + text.encode("utf-8"))
+    with pytest.raises(ImportProblem) as info:
+        load_export(path)
+    assert truth.value.lineno > 20_000
+    assert f"line {truth.value.lineno:,}, column {truth.value.colno:,}" in str(info.value), str(info.value)
+
+
+def test_line_and_column_of_a_zipped_file(tmp_path, monkeypatch):
+    """Lines are counted by reading the member again from its start, only for the message."""
+    monkeypatch.setattr(json_stream, "CHUNK_CHARS", 4096)
+    text = json.dumps([_claude(i, "hé 日本") for i in range(3000)], indent=1, ensure_ascii=False)
+    text = text.replace('"c2900",', '"c2900"', 1)
+    with pytest.raises(json.JSONDecodeError) as truth:
+        json.loads(text)
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", text)
+    with pytest.raises(ImportProblem) as info:
+        load_export(path)
+    assert f"line {truth.value.lineno:,}, column {truth.value.colno:,}" in str(info.value), str(info.value)
+    assert "in the zip" in str(info.value)

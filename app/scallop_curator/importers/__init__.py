@@ -1,13 +1,14 @@
 """Chat export importers: one module per format, chosen by looking at the content.
 
-Add a format by writing a module with an :class:`Importer` and listing it in ``IMPORTERS``.
-Order matters only where shapes overlap: the more specific formats come first.
+Add a format by writing a module with an :class:`Importer` and listing it in ``FORMATS``.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
+from typing import Any
 
 from scallop_curator.importers.base import (
     ImportedFile,
@@ -19,49 +20,56 @@ from scallop_curator.importers.base import (
     open_source,
     read_source,
 )
-from scallop_curator.importers.chatgpt import ChatGPTImporter
-from scallop_curator.importers.claude import ClaudeImporter
-from scallop_curator.importers.gemini import GeminiImporter
-from scallop_curator.importers.lmstudio import LMStudioImporter
-from scallop_curator.importers.locomo import LoCoMoImporter
-from scallop_curator.importers.named_transcript import NamedTranscriptImporter
-from scallop_curator.importers.openai_messages import OpenAIMessagesImporter
-from scallop_curator.importers.openwebui import OpenWebUIImporter
-from scallop_curator.importers.plain_text import PlainTextImporter
-from scallop_curator.importers.scallopbot import ScallopBotImporter
-from scallop_curator.importers.sharegpt import ShareGPTImporter
-from scallop_curator.importers.sillytavern import SillyTavernImporter
 
 log = logging.getLogger("importers")
 
-IMPORTERS: list[Importer] = [
-    ChatGPTImporter(),
-    ClaudeImporter(),
-    ScallopBotImporter(),
-    OpenWebUIImporter(),
-    SillyTavernImporter(),
-    LMStudioImporter(),
-    GeminiImporter(),
-    LoCoMoImporter(),
-    ShareGPTImporter(),
-    OpenAIMessagesImporter(),
-    PlainTextImporter(),
-    NamedTranscriptImporter(),  # after role transcripts: 'User:'/'Assistant:' lines are roles, not names
+#: Every format, in the order detection tries them: (module, class). Order matters only where shapes
+#: overlap: the more specific formats come first. A module is imported only when detection reaches it
+#: (a ChatGPT export, tried first, loads none of the others: they were a tenth of `import`'s start-up).
+FORMATS: list[tuple[str, str]] = [
+    ("chatgpt", "ChatGPTImporter"),
+    ("claude", "ClaudeImporter"),
+    ("scallopbot", "ScallopBotImporter"),
+    ("openwebui", "OpenWebUIImporter"),
+    ("sillytavern", "SillyTavernImporter"),
+    ("lmstudio", "LMStudioImporter"),
+    ("gemini", "GeminiImporter"),
+    ("locomo", "LoCoMoImporter"),
+    ("sharegpt", "ShareGPTImporter"),
+    ("openai_messages", "OpenAIMessagesImporter"),
+    ("plain_text", "PlainTextImporter"),
+    ("named_transcript", "NamedTranscriptImporter"),  # after role transcripts: 'User:'/'Assistant:' lines are roles, not names
 ]
+_LOADED: dict[int, Importer] = {}
 
 # What a broken file probably was, from words in its first bytes (only used to phrase the error).
 SIGNATURES: list[tuple[str, str]] = [
-    ('"mapping"', ChatGPTImporter.name),
-    ("jsonData", ChatGPTImporter.name),
-    ('"chat_messages"', ClaudeImporter.name),
-    ('"currentId"', OpenWebUIImporter.name),
-    ('"is_user"', SillyTavernImporter.name),
-    ('"currentlySelected"', LMStudioImporter.name),
-    ('"Gemini Apps"', GeminiImporter.name),
-    ('"dia_id"', LoCoMoImporter.name),
-    ('"conversations"', ShareGPTImporter.name),
-    ('"messages"', OpenAIMessagesImporter.name),
+    ('"mapping"', "ChatGPT export"),
+    ("jsonData", "ChatGPT export"),
+    ('"chat_messages"', "Claude export"),
+    ('"currentId"', "Open WebUI export"),
+    ('"is_user"', "SillyTavern chat"),
+    ('"currentlySelected"', "LM Studio conversation"),
+    ('"Gemini Apps"', "Gemini activity (Google Takeout)"),
+    ('"dia_id"', "multi-speaker log (LoCoMo)"),
+    ('"conversations"', "ShareGPT file"),
+    ('"messages"', "OpenAI messages file"),
 ]
+
+
+def _importer(index: int) -> Importer:
+    if index not in _LOADED:
+        module, name = FORMATS[index]
+        _LOADED[index] = getattr(importlib.import_module(f"scallop_curator.importers.{module}"), name)()
+    return _LOADED[index]
+
+
+def __getattr__(name: str) -> Any:
+    """``IMPORTERS``, every format's importer in detection order, loads them all."""
+    if name == "IMPORTERS":
+        return [_importer(i) for i in range(len(FORMATS))]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "IMPORTERS",
@@ -78,7 +86,8 @@ __all__ = [
 
 
 def detect(source: Source) -> Importer | None:
-    for importer in IMPORTERS:
+    for index in range(len(FORMATS)):
+        importer = _importer(index)
         try:
             if importer.detect(source):
                 return importer

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 CHUNK_CHARS = 1 << 20
+COMPACT_CHARS = 1 << 16  # text already read that is dropped from the buffer before the next element
 MAX_READ = 8 << 20  # reads grow with a big element (fewer re-parses), but never past this
 BOM = b"\xef\xbb\xbf"
 _WS = " \t\r\n"
@@ -93,7 +94,32 @@ def iter_json_array(opener: Callable[[], IO[bytes]], max_bytes: int, max_item_by
 
     Raises :class:`StreamProblem` (a message for a person) or :class:`ReadFailed`.
     """
-    yield from _array(_Guard(opener(), max_bytes, max_item_bytes))
+    yield from _array(_Guard(opener(), max_bytes, max_item_bytes), opener)
+
+
+def _newlines_before(opener: Callable[[], IO[bytes]], size: int) -> int | None:
+    """Newlines in the stream's first ``size`` bytes, read again from its start: lines are counted
+    only for a message (counting them while streaming was 5% of the parse). None if it cannot be read."""
+    try:
+        stream = opener()
+    except Exception:  # noqa: BLE001 - only the message's line number is lost
+        return None
+    try:
+        newlines = 0
+        while size > 0:
+            chunk = stream.read(min(size, CHUNK_CHARS))
+            if not chunk:
+                break
+            newlines += chunk.count(b"\n")  # a newline byte is never part of another character
+            size -= len(chunk)
+        return newlines
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        try:
+            stream.close()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def describe_json_error(error: json.JSONDecodeError, at_end: bool, line_offset: int = 0, char_offset: int = 0) -> str:
@@ -113,39 +139,45 @@ def decode_error(error: UnicodeDecodeError, byte_offset: int, lines_before: int)
     )
 
 
-def _array(guard: _Guard) -> Iterator[Any]:
+def _array(guard: _Guard, opener: Callable[[], IO[bytes]]) -> Iterator[Any]:
     """The standard library's decoder over chunks of text: exact line and column when it breaks."""
     decoder = json.JSONDecoder()
     incremental = codecs.getincrementaldecoder("utf-8")(errors="strict")  # the guard drops a BOM
     buffer = ""
     pos = 0
     eof = False
-    lines_dropped = 0  # newlines in text already dropped from the buffer
     chars_dropped = 0
     want = CHUNK_CHARS
 
     def more() -> bool:
-        nonlocal buffer, pos, eof, lines_dropped, chars_dropped, want
+        nonlocal buffer, pos, eof, chars_dropped, want
         if eof:
             return False
-        if pos > 0:
-            lines_dropped += buffer.count("\n", 0, pos)
-            chars_dropped += pos
-            buffer = buffer[pos:]
-            pos = 0
         chunk = guard.read(want)
         pending = len(incremental.getstate()[0])  # bytes of a character cut by the last chunk
         start = guard.consumed - len(chunk) - pending  # where the decoded bytes begin in the file
         try:
-            if not chunk:
-                eof = True
-                buffer += incremental.decode(b"", final=True)
-            else:
-                buffer += incremental.decode(chunk)
+            text = incremental.decode(chunk, final=not chunk)
         except UnicodeDecodeError as error:
-            raise StreamProblem(decode_error(error, start, lines_dropped + buffer.count("\n"))) from error
+            raise StreamProblem(decode_error(error, start, _newlines_before(opener, start) or 0)) from error
+        eof = not chunk
+        chars_dropped += pos
+        buffer = buffer[pos:] + text if pos < len(buffer) else text  # one copy of the new text at most
+        pos = 0
         want = min(max(CHUNK_CHARS, len(buffer)), MAX_READ)  # big elements: fewer re-parses, bounded reads
         return True
+
+    def lines_dropped() -> int:
+        """Newlines in the text already dropped from the buffer (only counted for a message)."""
+        if not chars_dropped:
+            return 0
+        pending = len(incremental.getstate()[0])
+        kept = len(buffer.encode("utf-8", "surrogatepass"))
+        found = _newlines_before(opener, guard.consumed - pending - kept)  # a BOM holds no newline
+        if found is None:
+            raise StreamProblem(f"the JSON breaks at character {chars_dropped + pos:,}, and the file could not be "
+                                "read again to say at which line")
+        return found
 
     def skip_ws() -> None:
         nonlocal pos
@@ -156,7 +188,7 @@ def _array(guard: _Guard) -> Iterator[Any]:
                 return
 
     def line_here() -> int:
-        return lines_dropped + buffer.count("\n", 0, pos) + 1
+        return lines_dropped() + buffer.count("\n", 0, pos) + 1
 
     try:
         skip_ws()
@@ -173,6 +205,13 @@ def _array(guard: _Guard) -> Iterator[Any]:
                 skip_ws()
                 if pos >= len(buffer):
                     raise StreamProblem(f"the JSON ends early at line {line_here():,} (the file looks cut off)")
+                if pos > COMPACT_CHARS and pos > len(buffer) >> 1:
+                    # The element cut by the buffer's end fails once before more is read, and the
+                    # error counts the lines of everything before it: drop what was read first (a
+                    # copy of at most half the buffer, against counting all of it at every chunk).
+                    chars_dropped += pos
+                    buffer = buffer[pos:]
+                    pos = 0
                 while True:
                     try:
                         value, end = decoder.raw_decode(buffer, pos)
@@ -181,7 +220,7 @@ def _array(guard: _Guard) -> Iterator[Any]:
                         if incomplete and more():
                             continue
                         raise StreamProblem(
-                            describe_json_error(error, eof and incomplete, lines_dropped, chars_dropped)
+                            describe_json_error(error, eof and incomplete, lines_dropped(), chars_dropped)
                         ) from None
                     except RecursionError:
                         raise StreamProblem(f"the JSON is nested too deeply near line {line_here():,}") from None

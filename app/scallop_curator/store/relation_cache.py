@@ -10,10 +10,12 @@ connection's commits by ``PRAGMA data_version``.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from scallop_curator.store.memories_relation import Relation
+if TYPE_CHECKING:  # only named in hints: every Store opens one, and `import` never compares memories
+    from scallop_curator.store.memories_relation import Relation  # (rapidfuzz: 20 ms of start-up)
 
 _TRIGGERS = [
     "CREATE TEMP TABLE IF NOT EXISTS memories_generation (n INTEGER NOT NULL)",

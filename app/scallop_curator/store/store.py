@@ -24,7 +24,7 @@ from scallop_curator.store import memories, migrations, schema
 from scallop_curator.store.relation_cache import RelationCache
 from scallop_curator.store.sessions import claim_origin, release_origin
 from scallop_curator.store.turn_inserts import TurnInserts
-from scallop_curator.store.write_turns import WriteTurns
+from scallop_curator.store.write_turns import WalCheckpoints, WriteTurns
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
     ConversationSummary,
@@ -96,6 +96,10 @@ def _friendly(path: Path, error: sqlite3.Error) -> StoreError:
 #: decision made meanwhile waits at most one batch for the write lock instead of the whole file.
 IMPORT_BATCH = 100
 IMPORT_BATCH_SECONDS = 0.015
+#: ...but while no other connection waits for the lock (write_turns), the batch goes on up to this
+#: long: every commit rewrites the index pages its rows touched (random ids), so 15 ms batches wrote
+#: the same pages again and again (a third of a 200 MB import's time went to commits).
+IMPORT_BATCH_MAX_SECONDS = 0.1
 #: After each batch the import leaves the write lock free this long, for a writer polling for it.
 IMPORT_YIELD_SECONDS = 0.002
 #: How long a write waits for another connection's write lock before it fails as "busy".
@@ -248,6 +252,7 @@ class Store:
         # megabytes, or copy them into the database as the automatic checkpoint, holding up the
         # window for up to 1.7 s. WAL keeps the store consistent either way.
         self.db.execute("PRAGMA synchronous=NORMAL")
+        checkpoints = WalCheckpoints(self.path)  # on a thread of their own, overlapping the next batch
         try:
             while position < total:
                 if position:
@@ -273,16 +278,19 @@ class Store:
                         new_conversations += int(is_new)
                         unchanged += int(not is_new and added == 0)
                         (created if is_new else grown if added else []).append(conversation.id)
-                        if position - start >= IMPORT_BATCH or time.monotonic() - batch_started > IMPORT_BATCH_SECONDS:
+                        elapsed = time.monotonic() - batch_started
+                        if (position - start >= IMPORT_BATCH or elapsed > IMPORT_BATCH_SECONDS) and (
+                                elapsed > IMPORT_BATCH_MAX_SECONDS or self._turns.someone_waits()):
                             break
                     inserts.flush()
-                self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                checkpoints.request()
         except (ImportCancelled, sqlite3.Error) as error:
             self._take_back(created, grown, first_turn)
             if isinstance(error, sqlite3.Error):
                 raise _friendly(self.path, error) from error
             raise
         finally:
+            checkpoints.finish()
             self.db.execute("PRAGMA synchronous=FULL")
         return ImportSummary(source_file, imported.format_name, new_conversations, new_turns, unchanged,
                              [*imported.skipped, *refused], list(imported.notes))

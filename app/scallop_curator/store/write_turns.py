@@ -1,4 +1,4 @@
-"""Turns at the write lock, so a decision never waits behind a whole import.
+"""Turns at the write lock, so a decision never waits behind a whole import; the import's checkpoints.
 
 SQLite's write lock is not fair: a connection that commits and begins again at once (an import,
 batch after batch) can keep it for seconds while another (the window deciding) polls and keeps
@@ -13,7 +13,10 @@ Where ``fcntl`` does not exist (Windows), waiting writers only poll.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +25,8 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger("store")
 
 #: The longest an import's batch waits for others' turns before it goes on.
 YIELD_LIMIT_SECONDS = 0.25
@@ -56,6 +61,18 @@ class WriteTurns:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
+    def someone_waits(self) -> bool:
+        """Whether another connection waits for the write lock now (True where that cannot be known)."""
+        fd = self._file()
+        if fd is None:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+
     def let_waiters_in(self) -> None:
         """Between two batches of a long write: return once no other connection waits for the lock."""
         fd = self._file()
@@ -77,3 +94,66 @@ class WriteTurns:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class WalCheckpoints:
+    """PASSIVE checkpoints of the store's WAL, run on a thread of their own with their own connection.
+
+    An import checkpoints after each of its batches (see ``Store.import_file``), which syncs what it
+    wrote: about 10 ms of waiting on the disk each, a fifth of a 50 MB import's time when they ran in
+    line. Here they overlap the next batch (SQLite lets the GIL go while it works). A PASSIVE
+    checkpoint never waits for, nor blocks, a writer. Requests made while one runs are merged into
+    the next. :meth:`finish` waits for the last one, so an import still returns with its rows synced.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self._path = Path(db_path)
+        self._wanted = threading.Condition()
+        self._pending = False
+        self._running = False
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        with self._wanted:
+            self._pending = True
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
+                self._thread.start()
+            self._wanted.notify_all()
+
+    def finish(self) -> None:
+        """Wait until every requested checkpoint has run, then close the thread's connection."""
+        with self._wanted:
+            self._closing = True
+            self._wanted.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+        self._thread = None
+        self._closing = False
+
+    def _run(self) -> None:
+        try:
+            # mode=rw: never creates a file; a store that is gone is only logged.
+            conn = sqlite3.connect(f"{self._path.resolve().as_uri()}?mode=rw", uri=True, timeout=0,
+                                   check_same_thread=False)
+        except (sqlite3.Error, ValueError) as error:
+            log.warning("could not open %s for checkpoints: %s", self._path, error)
+            conn = None
+        try:
+            while True:
+                with self._wanted:
+                    while not self._pending and not self._closing:
+                        self._wanted.wait()
+                    if not self._pending:
+                        return
+                    self._pending = False
+                if conn is not None:
+                    try:
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    except sqlite3.Error as error:  # SQLite checkpoints by itself later; never fatal
+                        log.warning("checkpoint of %s failed: %s", self._path, error)
+        finally:
+            if conn is not None:
+                conn.close()
