@@ -42,9 +42,9 @@ def test_export_runs_off_the_ui_thread_with_progress_and_cancel(qtbot, tmp_path:
     dialog.run_export()
     assert dialog.job is not None and dialog.job.running and not dialog.export_button.isEnabled()
     dialog.job.progress.connect(lambda done, total: progress.append((done, total)))
-    qtbot.waitUntil(lambda: len(server.memories) >= 10, timeout=20_000)
+    qtbot.waitUntil(lambda: len(server.memories) >= 10, timeout=60_000)
     assert ticks and not dialog.cancel_button.isHidden()
-    with qtbot.waitSignal(dialog.exportFinished, timeout=20_000) as ended:
+    with qtbot.waitSignal(dialog.exportFinished, timeout=60_000) as ended:
         dialog.cancel_export()
     timer.stop()
     assert ended.args == [False] and "cancelled after" in dialog.result.text()
@@ -54,7 +54,7 @@ def test_export_runs_off_the_ui_thread_with_progress_and_cancel(qtbot, tmp_path:
     remembered = store.db.execute("SELECT COUNT(*) FROM memory_exports").fetchone()[0]
     assert remembered == sent  # every answered request is remembered
     server.delay = 0.0
-    with qtbot.waitSignal(dialog.exportFinished, timeout=20_000) as ended:
+    with qtbot.waitSignal(dialog.exportFinished, timeout=60_000) as ended:
         dialog.run_export()
     assert ended.args == [True] and dialog.export_button.isEnabled() and dialog.progress.isHidden() and dialog.cancel_button.isHidden()
     assert len(server.memories) == 40 and f"{40 - sent} added" in dialog.result.text()
@@ -66,12 +66,12 @@ def test_export_failures_are_plain_lines_in_the_dialog(qtbot, tmp_path: Path, op
     url, _server = openwebui_server
     store = _kept(tmp_path, 2)
     dialog = _dialog(qtbot, store, url, key="wrong")
-    with qtbot.waitSignal(dialog.exportFinished, timeout=20_000) as ended:
+    with qtbot.waitSignal(dialog.exportFinished, timeout=60_000) as ended:
         dialog.run_export()
     assert ended.args == [False] and "refused the API key" in dialog.result.text()
     dialog.api_key.setText("sk-test")
     dialog.url.setText("http://127.0.0.1:9")
-    with qtbot.waitSignal(dialog.exportFinished, timeout=20_000) as ended:
+    with qtbot.waitSignal(dialog.exportFinished, timeout=60_000) as ended:
         dialog.run_export()
     assert ended.args == [False] and "could not be reached" in dialog.result.text()
     store.close()
@@ -85,7 +85,7 @@ def test_closing_the_dialog_stops_a_running_export(qtbot, tmp_path: Path, openwe
     dialog.show()
     dialog.run_export()
     job = dialog.job
-    qtbot.waitUntil(lambda: len(server.memories) >= 2, timeout=20_000)
+    qtbot.waitUntil(lambda: len(server.memories) >= 2, timeout=60_000)
     dialog.reject()
     assert job is not None and not job.running and len(server.memories) < 40
     store.close()
