@@ -64,7 +64,7 @@ def llama_server_binary() -> Path | None:
 
 
 def start_llama_server(binary: Path, model: Path, threads: int, n_ctx: int, parallel: int,
-                       log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+                       log: Path | None = None, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
     """llama.cpp's server on 127.0.0.1 with one slot per request in flight. The KV cache is split
     evenly between the slots (n_ctx per slot = --ctx-size / --parallel), so it gets n_ctx x parallel;
     continuous batching is the server's default and is asked for anyway."""
@@ -74,7 +74,7 @@ def start_llama_server(binary: Path, model: Path, threads: int, n_ctx: int, para
         [str(binary), "--model", str(model), "--host", "127.0.0.1", "--port", str(port), "--ctx-size",
          str(n_ctx * parallel), "--parallel", str(parallel), "--no-kv-unified", "--cont-batching",
          "--threads", str(threads), "--threads-batch", str(threads), "--alias", model.stem, "--metrics",
-         "--no-webui"],
+         "--no-webui", *extra],
         stdout=output, stderr=output,
     )
     deadline = time.monotonic() + 120
@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--turns", type=int, default=0, help="only the first K turns (0: all)")
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: the app's default)")
+    parser.add_argument("--server-args", default="", help="more llama-server options, e.g. '-fa on'")
     parser.add_argument("--server-log", type=Path, help="where llama-server writes its log")
     args = parser.parse_args()
     # A SIGTERM (timeout, CI) must still stop the server this script started.
@@ -187,8 +188,8 @@ def main() -> None:
         if binary is None:
             sys.exit("llama-server is not built: run benchmarks/build_llama_server.sh")
         process, url = start_llama_server(binary, model, settings.n_threads, settings.n_ctx, args.concurrency,
-                                          args.server_log)
-        print(f"llama-server at {url} with --parallel {args.concurrency}")
+                                          args.server_log, tuple(args.server_args.split()))
+        print(f"llama-server at {url} with --parallel {args.concurrency} {args.server_args}".rstrip())
     elif url is None:
         process, url = start_server(model, settings.n_threads, settings.n_ctx)
         print(f"llama_cpp.server at {url}: requests are serialized (no n_parallel in llama-cpp-python's server)")
