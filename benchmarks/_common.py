@@ -31,9 +31,10 @@ def quiet_home() -> None:
     os.environ.setdefault("SCALLOP_CURATOR_HOME", str(Path("/tmp") / f"scallop-bench-{os.getpid()}"))
 
 
-def bare_completions(llm, cases) -> list[float]:  # type: ignore[no-untyped-def]
+def bare_completions(llm, cases, answers: list[str] | None = None) -> list[float]:  # type: ignore[no-untyped-def]
     """Seconds per case for the bare model call on the app's prompt and grammar (no worker, no
-    store, no parsing): the baseline the overhead benchmarks compare the app against."""
+    store, no parsing): the baseline the overhead benchmarks compare the app against. ``answers``
+    collects the texts, to check both sides generated the same."""
     import time
 
     from llama_cpp import LlamaGrammar
@@ -50,6 +51,8 @@ def bare_completions(llm, cases) -> list[float]:  # type: ignore[no-untyped-def]
         started = time.perf_counter()
         text = chat_template.render(template, prompt.messages(case.context, case.message))
         tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
-        llm.create_completion(tokens, max_tokens=max_answer_tokens(), temperature=0.0, grammar=grammar)
+        response = llm.create_completion(tokens, max_tokens=max_answer_tokens(), temperature=0.0, grammar=grammar)
         times.append(time.perf_counter() - started)
+        if answers is not None:
+            answers.append(response["choices"][0]["text"])
     return times

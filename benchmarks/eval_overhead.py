@@ -26,7 +26,7 @@ from _common import ROOT, bare_completions, model_path, quiet_home
 DEV = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"
 
 
-def bare(model: str, cases, settings) -> list[float]:  # type: ignore[no-untyped-def]
+def bare(model: str, cases, settings, answers: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
     """Plain llama-cpp-python calls on the same prompts, grammar and sampling, with the GPU layers
     the engine would use."""
     import llama_cpp
@@ -37,7 +37,7 @@ def bare(model: str, cases, settings) -> list[float]:  # type: ignore[no-untyped
     layers = resolve_gpu_layers(model, settings.n_gpu_layers, settings.n_ctx, bool(llama_cpp.llama_supports_gpu_offload()))
     llm = Llama(model_path=model, n_ctx=settings.n_ctx, n_threads=settings.n_threads, n_batch=settings.n_batch,
                 n_gpu_layers=layers, seed=settings.seed, verbose=False)
-    times = bare_completions(llm, cases)
+    times = bare_completions(llm, cases, answers)
     llm.close()
     return times
 
@@ -82,12 +82,21 @@ def main() -> None:
     totals = []
     with tempfile.TemporaryDirectory() as folder:
         for round_ in range(rounds):  # alternate, so drift on a shared machine hits both sides alike
-            bare_times = bare(model, cases, settings)
+            bare_answers: list[str] = []
+            bare_times = bare(model, cases, settings, bare_answers)
             db = Path(folder) / f"bench-{round_}.db"
             wall, row = run_eval(model, db, len(cases), options.cases_file)
             store = Store(db)
-            engine_ms = sum(r.latency_ms for r in results(store, row["run"]))
+            stored = results(store, row["run"])
+            engine_ms = sum(r.latency_ms for r in stored)
             store.close()
+            # SmolLM2's answers run long and can part ways after a few tokens (the engine restores a
+            # snapshot, the bare call reuses the KV cache in place): say how alike the two sides' work was.
+            same = sum(a == r.raw_output for a, r in zip(bare_answers, stored))
+            bare_chars, eval_chars = sum(map(len, bare_answers)), sum(len(r.raw_output) for r in stored)
+            print(f"  answers identical in {same}/{len(stored)} cases; answer characters bare {bare_chars:,}, "
+                  f"eval {eval_chars:,}; per answer character, eval / bare = "
+                  f"{(wall / max(eval_chars, 1)) / (sum(bare_times) / max(bare_chars, 1)):.3f}")
             totals.append((sum(bare_times), wall))
             print(f"round {round_ + 1}: bare llama-cpp-python {sum(bare_times):6.1f} s "
                   f"(median {statistics.median(bare_times):.2f} s/case) | eval wall {wall:6.1f} s "

@@ -282,7 +282,8 @@ class ReviewController(QObject):
         """Views refresh from what an operation (this window's, or another connection's) changed."""
         if changes.external or changes.imported:
             model = self.conversations
-            if self.store.conversation_count(model.text, model.since) != model.total:
+            if changes.imported or self.store.conversation_count(model.text, model.since) != model.total:
+                # a file came in: new conversations, or new turns that move old ones in the order
                 self.apply_query()
             else:
                 model.refresh_counts()

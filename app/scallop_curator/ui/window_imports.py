@@ -100,12 +100,16 @@ class ImportActions(QObject):
             self.import_files([Path(path)], ImportOptions(user_by_log=dialog.choices()))
 
     def _import_finished(self, status: str) -> None:
+        from scallop_curator.store.changes import Changes
+
         window = self.window
         if not window.controller.busy:
             window._show_progress(False)
         if status == "cancelled":
             window.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
-        window.review.reload()
+        # What the import thread committed reaches every view as Changes (the memories view's
+        # source list too), as any other change does.
+        window.ops.publish(Changes(imported=True))
         if self._import_new:
             window.review.select_conversation(self._import_new)
         else:
