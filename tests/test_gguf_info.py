@@ -160,3 +160,21 @@ def test_header_is_kept_per_file_and_read_again_when_the_file_changes(tmp_path: 
     model.write_bytes(b"not a model at all, and long enough to be read")  # same path, new content
     with pytest.raises(GGUFProblem, match="not a GGUF model file"):
         read_gguf_info(model)
+
+
+def test_reading_a_header_loads_neither_numpy_nor_the_gguf_package(demo_model: Path) -> None:
+    """It runs when a model is named and before each extraction: ``import gguf`` would bring numpy
+    (about 150 ms) onto that path. The enums are the package's own, read from its constants file."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+from scallop_curator.hub.gguf_info import LlamaFileType, read_gguf_info
+info = read_gguf_info({str(demo_model)!r})
+print("numpy" not in sys.modules and "gguf" not in sys.modules, end=" ")
+import gguf.constants
+print(LlamaFileType.MOSTLY_Q4_1.value == gguf.constants.LlamaFileType.MOSTLY_Q4_1.value, info.quantization)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["True", "True", "Q4_1"]

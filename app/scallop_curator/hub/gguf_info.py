@@ -11,15 +11,42 @@ tensor data is never touched.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import mmap
 import os
 import struct
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from gguf.constants import GGUFValueType, LlamaFileType
+
+def _gguf_constants() -> ModuleType:
+    """The ``gguf`` package's ``constants`` module (value types, file types) without the package:
+    ``import gguf`` loads numpy and its reader (about 150 ms), and this module is read when a model
+    is named and before each extraction, on the way to the window. Same file, same enums."""
+    name = "scallop_curator._gguf_constants"
+    if name in sys.modules:
+        return sys.modules[name]
+    package = importlib.util.find_spec("gguf")  # finds the package without running its __init__
+    if package is None or not package.submodule_search_locations:
+        import gguf.constants  # an unusual install: the package the ordinary way
+
+        return gguf.constants
+    location = Path(next(iter(package.submodule_search_locations))) / "constants.py"
+    spec = importlib.util.spec_from_file_location(name, location)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_constants = _gguf_constants()
+GGUFValueType = _constants.GGUFValueType
+LlamaFileType = _constants.LlamaFileType
 
 EXPECTED_ARCHITECTURE = "qwen35"  # scallopmemory-1
 _MAGIC = b"GGUF"

@@ -32,10 +32,15 @@ def name_of(model: Path | None) -> str:
 
 
 def _warm_header(model: Path) -> None:
+    """What the first extraction does on the UI thread before it starts, done here first: the
+    header read and cached, and the modules its memory check and model spec import (the ``gguf``
+    package brings numpy: 150 ms) loaded, so pressing Ctrl+E does not stall the window."""
     try:
+        from scallop_curator.extraction import client, model_file, models_on_disk, prompt  # noqa: F401
         from scallop_curator.hub.gguf_info import read_gguf_info
+        from scallop_curator.hub.memory_estimate import estimate_memory
 
-        read_gguf_info(model)
+        estimate_memory(read_gguf_info(model), 4096)
     except Exception:  # noqa: BLE001 - a warm-up only: the extraction reads it again and says what is wrong
         pass
 
@@ -59,8 +64,11 @@ class ModelNamer(UiRelay):
         try:
             from scallop_curator.extraction.models_on_disk import resolve_model
 
-            name = name_of(resolve_model(None))
+            model = resolve_model(None)
+            name = name_of(model)
         except Exception:  # noqa: BLE001 - a label must not take the window down; logged for the bug report
             log.exception("could not look for a downloaded model")
-            name = "no model found"
+            model, name = None, "no model found"
         self.post("named", key, name)
+        if model is not None:
+            _warm_header(model)
