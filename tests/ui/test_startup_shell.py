@@ -36,7 +36,7 @@ def test_the_shell_is_built_and_shown_without_the_heavy_modules(tmp_path: Path) 
 
 #: Records every Python enum PySide builds until the window's first paint, and prints those of the
 #: ``Qt`` namespace: naming ``Qt`` builds all ~100 of them at once (40-60 ms of start-up).
-FIRST_FRAME_ENUMS_PROBE = """
+ENUM_RECORDER = """
 import enum
 built = []
 _create = enum.EnumType._create_
@@ -45,6 +45,8 @@ def _record(cls, *args, **kwargs):
     built.append(made)
     return made
 enum.EnumType._create_ = _record
+"""
+FIRST_FRAME_ENUMS_PROBE = ENUM_RECORDER + """
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 from scallop_curator.ui import app
@@ -77,15 +79,8 @@ def test_the_shell_is_painted_without_building_the_qt_namespace_enums(tmp_path: 
 #: The whole start (``scallop-curator`` with no arguments): what is loaded, written and built (the
 #: ``Qt`` namespace's enums, see shell_props and theme.start_theme) at the first paint, and once the
 #: window is filled.
-RUN_PROBE = """
-import enum, os, sys
-built = []
-_create = enum.EnumType._create_
-def _record(cls, *args, **kwargs):
-    made = _create(cls, *args, **kwargs)
-    built.append(made)
-    return made
-enum.EnumType._create_ = _record
+RUN_PROBE = ENUM_RECORDER + """
+import os, sys
 from scallop_curator import paths
 from scallop_curator.cli import main
 from PySide6.QtCore import QEvent, QObject
