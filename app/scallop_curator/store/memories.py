@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlite_utils
 
-from scallop_curator.domain.facts import EDITABLE_FIELDS
+from scallop_curator.domain.fact_fields import EDITABLE_FIELDS
 
 CURRENT, SUPERSEDED, FORGOTTEN = "current", "superseded", "forgotten"
 STATUSES = (CURRENT, SUPERSEDED, FORGOTTEN)

@@ -12,12 +12,12 @@ import time
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from scallop_curator.domain.conversation import Conversation
-from scallop_curator.domain.facts import EDITABLE_FIELDS  # kept as a JSON overlay of the user's changes
-from scallop_curator.domain.results import RunInfo, TurnResult
+from scallop_curator.domain.fact_fields import EDITABLE_FIELDS  # kept as a JSON overlay of the user's changes
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import memories, migrations, schema
@@ -33,6 +33,9 @@ from scallop_curator.store.records import (
     StoredTurn,
     StoredTurnResult,
 )
+
+if TYPE_CHECKING:  # pydantic models: the import command, which never runs an extraction, does not load them
+    from scallop_curator.domain.results import RunInfo, TurnResult
 
 log = logging.getLogger("store")
 
@@ -444,8 +447,8 @@ class Store:
             for t in self.turns(conversation_id)
         ]
         # The dates too: a turn without its own time is shown the conversation's in the prompt.
-        return Conversation.model_validate({"id": conversation_id, "title": row[0], "created_at": row[1],
-                                            "updated_at": row[2], "turns": turns})
+        return Conversation.from_dict({"id": conversation_id, "title": row[0], "created_at": row[1],
+                                       "updated_at": row[2], "turns": turns})
 
     def turns(self, conversation_id: str) -> list[StoredTurn]:
         rows = self.db.execute(
