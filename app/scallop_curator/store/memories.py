@@ -12,10 +12,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.domain.fact_fields import EDITABLE_FIELDS
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 CURRENT, SUPERSEDED, FORGOTTEN = "current", "superseded", "forgotten"
 STATUSES = (CURRENT, SUPERSEDED, FORGOTTEN)
