@@ -3,8 +3,9 @@
 ``Turn`` and ``Conversation`` are plain slotted dataclasses, not pydantic models: the importers
 build one per message of exports of hundreds of MB, and ``scallop-curator import`` should not pay
 pydantic's start-up (about 0.2 s of CPU, over a quarter of a plain `json.load` of a 50 MB export) nor its
-per-instance memory. Their fields are typed and filled only by the importers and the store, which
-pass the right types; ``Conversation.from_dict`` parses outside data (ISO times, turn dicts).
+per-instance memory. They still refuse a value of the wrong type (``ValueError``, which an importer
+turns into "conversation skipped"), as the pydantic models did: exports hold anything, e.g. a list
+where a title should be. ``Conversation.from_dict`` parses plain data (ISO times, turn dicts).
 ``ExtractionCase`` (validated where it crosses the worker's pipe) stays a pydantic model in
 ``extraction_case.py``, imported from here on first use.
 """
@@ -35,6 +36,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_KINDS = {str: "text", datetime: "a date and time", list: "a list"}
+
+
+def _check(owner: str, name: str, value: object, kind: type) -> None:
+    if not isinstance(value, kind):
+        raise ValueError(f"{owner} {name} is {type(value).__name__}, not {_KINDS[kind]}")
+
+
 def _datetime(value: datetime | str | None) -> datetime | None:
     """A stored or exported time: a datetime, ISO 8601 text (``Z`` allowed), or nothing."""
     if value is None or isinstance(value, datetime):
@@ -54,13 +63,18 @@ class Turn:
     #: The message id in the export, stable across re-imports.
     source_id: str
 
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"a message's role {self.role!r} is none of {', '.join(ROLES)}")
+        _check("a message's", "text", self.text, str)
+        _check("a message's", "id", self.source_id, str)
+        if self.time is not None:
+            _check("a message's", "time", self.time, datetime)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Turn:
         """A turn from plain data (a stored row, a test's literal): ``time`` may be ISO text."""
-        if data.get("role") not in ROLES:
-            raise ValueError(f"unknown role {data.get('role')!r}: one of {', '.join(ROLES)}")
-        return cls(role=data["role"], text=str(data["text"]), time=_datetime(data.get("time")),
-                   source_id=str(data["source_id"]))
+        return cls(role=data["role"], text=data["text"], time=_datetime(data.get("time")), source_id=data["source_id"])
 
 
 @dataclass(slots=True, kw_only=True)
@@ -73,12 +87,20 @@ class Conversation:
     updated_at: datetime | None = None
     turns: list[Turn] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        _check("the conversation's", "id", self.id, str)
+        _check("the conversation's", "title", self.title, str)
+        for name in ("created_at", "updated_at"):
+            if getattr(self, name) is not None:
+                _check("the conversation's", name, getattr(self, name), datetime)
+        _check("the conversation's", "turns", self.turns, list)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Conversation:
         """A conversation from plain data: times may be ISO text, turns dicts or ``Turn``s."""
         return cls(
-            id=str(data["id"]),
-            title=str(data.get("title") or ""),
+            id=data["id"],
+            title=data.get("title") or "",
             created_at=_datetime(data.get("created_at")),
             updated_at=_datetime(data.get("updated_at")),
             turns=[t if isinstance(t, Turn) else Turn.from_dict(t) for t in data.get("turns", ())],
