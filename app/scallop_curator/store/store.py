@@ -20,7 +20,6 @@ from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import fresh_schema, memories, migrations, schema
 from scallop_curator.store.relation_cache import RelationCache
-from scallop_curator.store.sessions import claim_origin, release_origin
 from scallop_curator.store.turn_inserts import TurnInserts
 from scallop_curator.store.write_turns import WalCheckpoints, WriteTurns
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
@@ -140,6 +139,8 @@ class Store:
             with self._immediate():
                 self._set_up_schema()
             if session:
+                from scallop_curator.store.sessions import claim_origin  # (socket, uuid: not for a helper connection)
+
                 with self._immediate():
                     self.origin = claim_origin(self.db)
             self.relations = RelationCache(conn)
@@ -252,6 +253,8 @@ class Store:
 
     def close(self) -> None:
         if self.origin:
+            from scallop_curator.store.sessions import release_origin
+
             try:
                 with self._immediate():
                     release_origin(self.db, self.origin)
