@@ -68,7 +68,7 @@ def build(path: Path, count: int, rng: random.Random) -> Store:
 def pending(store: Store, count: int, rng: random.Random) -> list[int]:
     from scallop_curator.domain.conversation import Conversation
 
-    conversation = Conversation.model_validate({"id": "bench", "title": "bench",
+    conversation = Conversation.from_dict({"id": "bench", "title": "bench",
                                                 "turns": [{"role": "user", "text": "hello", "source_id": "t0"}]})
     store.import_file(ImportedFile(format_name="bench", conversations=[conversation]), "bench")
     info = RunInfo(model="bench", prompt_version="bench")

@@ -319,7 +319,7 @@ def test_new_results_still_replace_undecided_proposals_after_memory_steps(store:
 def _many_conversations(count: int) -> ImportedFile:
     from scallop_curator.domain.conversation import Conversation
 
-    return ImportedFile(format_name="test", conversations=[Conversation.model_validate({
+    return ImportedFile(format_name="test", conversations=[Conversation.from_dict({
         "id": f"big-{i}", "title": f"Conversation {i}",
         "turns": [{"role": "user" if t % 2 == 0 else "assistant", "text": f"Message {t} of {i} about sailing boats",
                    "source_id": f"{i}-{t}"} for t in range(12)]}) for i in range(count)])

@@ -77,7 +77,7 @@ def test_the_measured_speed_is_kept_for_the_next_estimate() -> None:
 
 def _store_with_conversation(tmp_path: Path) -> tuple[Store, str]:
     store = Store(tmp_path / "memories.db")
-    conversation = Conversation.model_validate({
+    conversation = Conversation.from_dict({
         "id": "c1", "title": "Dutch", "created_at": "2025-03-02T10:00:00+00:00",
         "turns": [
             {"role": "user", "text": "ok", "time": "2025-03-02T10:00:00+00:00", "source_id": "m1"},

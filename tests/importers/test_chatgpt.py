@@ -68,7 +68,7 @@ def test_zip_and_plain_agree(fixtures, tmp_path):
         (tmp_path / "conversations.json").write_bytes(archive.read("conversations.json"))
     plain = load_export(tmp_path / "conversations.json")
     zipped = load_export(fixtures / "chatgpt-export.zip")
-    assert [c.model_dump() for c in plain.conversations] == [c.model_dump() for c in zipped.conversations]
+    assert plain.conversations == zipped.conversations
 
 
 def test_sharded_missing_part(fixtures, tmp_path):

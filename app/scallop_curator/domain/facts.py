@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from scallop_curator.domain.fact_fields import EDITABLE_FIELDS, FACT_FIELDS  # noqa: F401  # re-exported
+
 Category = Literal["personal", "work", "location", "preference", "relationship", "project", "general"]
 Action = Literal["fact", "forget", "correction", "preference_update"]
 
@@ -35,9 +37,8 @@ class Fact(BaseModel):
     replaces: str | None = Field(default=None, max_length=MAX_REPLACES)
 
 
-#: A fact's fields in the model's order, and those a user can change besides the text (``content``).
-FACT_FIELDS: tuple[str, ...] = tuple(Fact.model_fields)
-EDITABLE_FIELDS: tuple[str, ...] = FACT_FIELDS[1:]
+if tuple(Fact.model_fields) != FACT_FIELDS:  # the store reads the names without importing this module
+    raise RuntimeError(f"Fact's fields {tuple(Fact.model_fields)} differ from fact_fields.FACT_FIELDS {FACT_FIELDS}")
 
 
 class FactList(BaseModel):

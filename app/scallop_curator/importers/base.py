@@ -244,7 +244,7 @@ def storable_text(value: str) -> str:
 
 def make_storable(result: ImportedFile) -> None:
     """Every string an import hands on (ids, titles, texts, skipped notes) made storable, in place.
-    Only changed strings are set (setting a field of a pydantic model costs more than checking it)."""
+    Only changed strings are set (most are storable already)."""
     for conversation in result.conversations:
         _set_storable(conversation, "id", "title")
         for turn in conversation.turns:

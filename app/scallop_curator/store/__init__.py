@@ -1,6 +1,5 @@
 """The local SQLite store: imported conversations, extraction runs, proposals, decisions, memories."""
 
-from scallop_curator.store import sqlite_utils_lean  # noqa: F401  # first: sqlite-utils without numpy
 from scallop_curator.store.records import (
     ConversationSummary,
     ImportSummary,

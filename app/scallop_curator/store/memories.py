@@ -12,10 +12,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+from scallop_curator.domain.fact_fields import EDITABLE_FIELDS
 
-from scallop_curator.domain.facts import EDITABLE_FIELDS
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 CURRENT, SUPERSEDED, FORGOTTEN = "current", "superseded", "forgotten"
 STATUSES = (CURRENT, SUPERSEDED, FORGOTTEN)

@@ -16,9 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import sqlite_utils
 from rapidfuzz import fuzz
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 STOPWORDS = frozenset(
     "a an and are as at be but by for from has have he her his i in is it its me my of on or our she "

@@ -7,9 +7,12 @@ the journal that makes adjudication undoable, also after a restart.
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.store import migrations
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 
 @migrations.step(3)

@@ -9,10 +9,12 @@ Where both people's copies were stored, the first imported keeps the new id; the
 from __future__ import annotations
 
 import re
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.store import migrations
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 OLD_ID = re.compile(r"^(locomo:.+):[a-z0-9-]+:(session_\d+)$")
 CHILDREN = ("turns", "turn_results", "proposals", "memories")

@@ -15,9 +15,12 @@ full-text search, export bookkeeping, and the journal learns who made each decis
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.store import migrations
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 
 def _add_columns(db: sqlite_utils.Database, table: str, columns: dict[str, str]) -> None:

@@ -5,9 +5,12 @@ the review shows as no profile rather than guessing the bundled one."""
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.store import migrations
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 PROFILE_VERSION = 6
 

@@ -3,9 +3,12 @@ rule that left each out, so the window marks and counts them instead of skipping
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.store import migrations
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 SKIP_STATEMENTS = [
     """CREATE TABLE IF NOT EXISTS turn_skips (

@@ -3,9 +3,12 @@ the conversation filter searches message text through an FTS5 index kept in step
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.store import migrations
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 #: Statements that create the full-text index of turn texts; external content, so the text is
 #: stored once (in ``turns``) and the triggers keep the index in step with every insert, update

@@ -7,10 +7,13 @@ store is never left half-migrated. A store newer than this release is refused, n
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
-Migration = Callable[[sqlite_utils.Database], None]
+
+Migration = Callable[["sqlite_utils.Database"], None]
 
 #: version -> the step that brings a store from version-1 to version. Add new steps at the end.
 STEPS: dict[int, Migration] = {}

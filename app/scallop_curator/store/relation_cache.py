@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
-import sqlite_utils
-
 if TYPE_CHECKING:  # only named in hints: every Store opens one, and `import` never compares memories
+    import sqlite3
     from scallop_curator.store.memories_relation import Relation  # (rapidfuzz: 20 ms of start-up)
 
 _TRIGGERS = [
@@ -29,7 +28,7 @@ LIMIT = 2000
 
 
 class RelationCache:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         for statement in _TRIGGERS:
             db.execute(statement)

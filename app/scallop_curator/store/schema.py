@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
+from typing import TYPE_CHECKING
+
 
 SCHEMA_VERSION = 1  # the version create() writes; migrations.py takes it forward
 

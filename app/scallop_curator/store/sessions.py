@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.store.memories import now
+
+if TYPE_CHECKING:  # only in hints: opening a store imports no sqlite-utils (see Store.db)
+    import sqlite_utils
 
 
 def _alive(pid: int | None, host: str | None) -> bool:

@@ -5,12 +5,20 @@ scalar types to column types, for inserting numpy values, which this app never d
 was about a fifth of ``scallop-curator import``'s start-up. It is skipped only while this is the
 process's one thread, so no other thread can be importing numpy at that moment; numpy imports
 normally afterwards.
+
+Nothing imports sqlite-utils when a store opens: ``Store.db`` calls :func:`database` the first
+time a table helper is needed (``scallop-curator import`` into an up-to-date or new store never does).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def import_without_numpy() -> None:
@@ -25,4 +33,10 @@ def import_without_numpy() -> None:
             del sys.modules["numpy"]
 
 
-import_without_numpy()
+def database(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """``conn`` wrapped by sqlite-utils (imported now, without numpy), with no plugins: this app uses
+    none, and loading them scans every installed package."""
+    import_without_numpy()
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn, execute_plugins=False)

@@ -12,17 +12,14 @@ import time
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from scallop_curator.domain.conversation import Conversation
-from scallop_curator.domain.facts import EDITABLE_FIELDS  # kept as a JSON overlay of the user's changes
-from scallop_curator.domain.results import RunInfo, TurnResult
+from scallop_curator.domain.fact_fields import EDITABLE_FIELDS  # kept as a JSON overlay of the user's changes
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
-from scallop_curator.store import memories, migrations, schema
+from scallop_curator.store import fresh_schema, memories, migrations, schema
 from scallop_curator.store.relation_cache import RelationCache
-from scallop_curator.store.sessions import claim_origin, release_origin
 from scallop_curator.store.turn_inserts import TurnInserts
 from scallop_curator.store.write_turns import WalCheckpoints, WriteTurns
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
@@ -33,6 +30,11 @@ from scallop_curator.store.records import (
     StoredTurn,
     StoredTurnResult,
 )
+
+if TYPE_CHECKING:  # the import command loads neither: pydantic models, and sqlite-utils (see Store.db)
+    import sqlite_utils
+
+    from scallop_curator.domain.results import RunInfo, TurnResult
 
 log = logging.getLogger("store")
 
@@ -125,21 +127,23 @@ class Store:
         self.last_touched: set[int] = set()  # memory ids the latest decision touched (for Changes)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new_file = not self.path.exists()
+        self._db: sqlite_utils.Database | None = None
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)  # no plugins used: skip the scan of installed packages
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self.conn = conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
+            conn.execute("PRAGMA journal_mode=WAL")
             # FULL: a decision shown as done must survive a crash or power cut right after.
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA recursive_triggers=ON")  # as sqlite-utils sets it, whenever Store.db is first used
             conn.isolation_level = None  # transactions are begun explicitly, as writers (see _writing)
             with self._immediate():
-                schema.create(self.db)
-                migrations.migrate(self.db)
+                self._set_up_schema()
             if session:
+                from scallop_curator.store.sessions import claim_origin  # (socket, uuid: not for a helper connection)
+
                 with self._immediate():
                     self.origin = claim_origin(self.db)
-            self.relations = RelationCache(self.db)
+            self.relations = RelationCache(conn)
         except migrations.NewerStore as error:
             raise StoreError(f"{self.path} was written by a newer Scallop Curator ({error}); "
                              "update the app to open it.") from error
@@ -147,6 +151,35 @@ class Store:
             raise _friendly(self.path, error) from error
         if new_file or self.path.stat().st_mode & 0o077:
             self._restrict_permissions()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection wrapped by sqlite-utils, for its table helpers: made when first needed, so
+        that an import (plain SQL on ``conn``) does not import sqlite-utils (about 0.07 s)."""
+        if self._db is None:
+            from scallop_curator.store.sqlite_utils_lean import database
+
+            self._db = database(self.conn)
+        return self._db
+
+    def _set_up_schema(self) -> None:
+        """A new store gets the whole schema from ``fresh_schema`` (plain SQL); an older one is
+        migrated (with sqlite-utils' helpers); an up-to-date one is only checked (plain SQL)."""
+        if self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0:
+            if fresh_schema.create(self.conn) == migrations.latest():
+                return
+        elif self._schema_version() == migrations.latest():
+            return
+        schema.create(self.db)
+        migrations.migrate(self.db)
+
+    def _schema_version(self) -> int | None:
+        """The version the store says it has; None when it has no ``meta`` table (not set up)."""
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return int(row[0]) if row else 1
 
     def _restrict_permissions(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -162,7 +195,7 @@ class Store:
         """A transaction that starts as a writer (``BEGIN IMMEDIATE``): it waits for the write lock
         up to the busy timeout at its start, instead of failing at once when a deferred transaction
         that has read tries to write while another connection writes. Nested use joins the outer one."""
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             yield
             return
@@ -216,16 +249,18 @@ class Store:
 
     def data_version(self) -> int:
         """Changes when another connection commits to the store (never for this one's own commits)."""
-        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def close(self) -> None:
         if self.origin:
+            from scallop_curator.store.sessions import release_origin
+
             try:
                 with self._immediate():
                     release_origin(self.db, self.origin)
             except sqlite3.Error:
                 log.warning("could not mark session %s closed", self.origin)
-        self.db.conn.close()
+        self.conn.close()
         self._turns.close()
 
     # ---------------------------------------------------------------- import
@@ -241,9 +276,9 @@ class Store:
         total = len(imported.conversations)
         created: list[str] = []  # conversations this import added, and turns it added to others:
         grown: list[str] = []    # taken out again if it is cancelled or fails after a batch committed
-        first_turn = (self.db.execute("SELECT MAX(id) FROM turns").fetchone()[0] or 0) + 1
+        first_turn = (self.conn.execute("SELECT MAX(id) FROM turns").fetchone()[0] or 0) + 1
         position = 0
-        inserts = TurnInserts(self.db)  # new turns go in many to a statement (see turn_inserts)
+        inserts = TurnInserts(self.conn)  # new turns go in many to a statement (see turn_inserts)
         # An import's batches need not reach the disk one by one (a file cut short by a power cut is
         # completed by importing it again): with NORMAL, a batch's commit costs no fsync, so batches
         # can be small enough to keep the lock free for the window. The import then checkpoints after
@@ -251,7 +286,7 @@ class Store:
         # short. Otherwise the next decision's commit (FULL) had to fsync the import's unsynced
         # megabytes, or copy them into the database as the automatic checkpoint, holding up the
         # window for up to 1.7 s. WAL keeps the store consistent either way.
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
         checkpoints = WalCheckpoints(self.path)  # on a thread of their own, overlapping the next batch
         try:
             while position < total:
@@ -269,7 +304,7 @@ class Store:
                         position += 1
                         merged = self._merge_conversation(conversation, source_file, imported.format_name, inserts)
                         if merged is None:
-                            stored = self.db.execute("SELECT title FROM conversations WHERE id = ?",
+                            stored = self.conn.execute("SELECT title FROM conversations WHERE id = ?",
                                                      [conversation.id]).fetchone()[0]
                             refused.append((conversation.title or conversation.id, REFUSED.format(stored=stored)))
                             continue
@@ -291,7 +326,7 @@ class Store:
             raise
         finally:
             checkpoints.finish()
-            self.db.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA synchronous=FULL")
         return ImportSummary(source_file, imported.format_name, new_conversations, new_turns, unchanged,
                              [*imported.skipped, *refused], list(imported.notes))
 
@@ -304,10 +339,10 @@ class Store:
                 for start in range(0, len(created), 500):
                     chunk = created[start:start + 500]
                     marks = ",".join("?" * len(chunk))
-                    self.db.execute(f"DELETE FROM turns WHERE conversation_id IN ({marks})", chunk)
-                    self.db.execute(f"DELETE FROM conversations WHERE id IN ({marks})", chunk)
+                    self.conn.execute(f"DELETE FROM turns WHERE conversation_id IN ({marks})", chunk)
+                    self.conn.execute(f"DELETE FROM conversations WHERE id IN ({marks})", chunk)
                 for conversation_id in grown:
-                    self.db.execute("DELETE FROM turns WHERE conversation_id = ? AND id >= ? AND id NOT IN "
+                    self.conn.execute("DELETE FROM turns WHERE conversation_id = ? AND id >= ? AND id NOT IN "
                                     "(SELECT turn_id FROM proposals)", [conversation_id, first_turn])
                     self._renumber_turns(conversation_id)
         except sqlite3.Error as error:
@@ -315,22 +350,22 @@ class Store:
 
     def _renumber_turns(self, conversation_id: str) -> None:
         """Keep ``idx`` a dense 0..n-1 position after turns were taken out."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT id, idx FROM turns WHERE conversation_id = ? ORDER BY idx, id", [conversation_id]
         ).fetchall()
         for position, (turn_id, idx) in enumerate(rows):
             if idx != position:
-                self.db.execute("UPDATE turns SET idx = ? WHERE id = ?", [position, turn_id])
+                self.conn.execute("UPDATE turns SET idx = ? WHERE id = ?", [position, turn_id])
 
     def _merge_conversation(self, conversation: Conversation, source_file: str,
                             format_name: str, inserts: TurnInserts) -> tuple[int, bool] | None:
         """Fold one conversation in (see :mod:`turn_merge`); None when it was refused: stored
         before with the roles swapped (another person taken as the user), left as it was."""
-        is_new = self.db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation.id]).fetchone() is None
+        is_new = self.conn.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation.id]).fetchone() is None
         if not is_new:
             inserts.flush()  # its turns are read below: a file may hold the same conversation twice
         stored = [] if is_new else [
-            StoredRow(*row) for row in self.db.execute(
+            StoredRow(*row) for row in self.conn.execute(
                 "SELECT id, role, text, source_id FROM turns WHERE conversation_id = ? ORDER BY idx, id",
                 [conversation.id],
             ).fetchall()
@@ -340,14 +375,14 @@ class Store:
             return None
         if is_new:
             # Plain SQL: sqlite-utils' insert() inspects the table on every call (most of an import's time).
-            self.db.execute(
+            self.conn.execute(
                 "INSERT INTO conversations (id, title, created_at, updated_at, source_file, format, imported_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [conversation.id, conversation.title, _iso(conversation.created_at), _iso(conversation.updated_at),
                  source_file, format_name, _now()],
             )
         else:
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
                 [conversation.title, _iso(conversation.updated_at), conversation.id],
             )
@@ -355,10 +390,10 @@ class Store:
             return 0, False
         taken = {row.source_id for row in stored}
         for turn_id, text in plan.retext.items():
-            self.db.execute("UPDATE turns SET text = ? WHERE id = ?", [text, turn_id])
+            self.conn.execute("UPDATE turns SET text = ? WHERE id = ?", [text, turn_id])
         for position, item in enumerate(plan.order):
             if isinstance(item, int):
-                self.db.execute("UPDATE turns SET idx = ? WHERE id = ? AND idx IS NOT ?", [position, item, position])
+                self.conn.execute("UPDATE turns SET idx = ? WHERE id = ? AND idx IS NOT ?", [position, item, position])
                 continue
             turn = conversation.turns[item[1]]
             inserts.add(conversation.id, position, turn.role, turn.text, _iso(turn.time),
@@ -397,7 +432,7 @@ class Store:
                          limit: int = -1, offset: int = 0, pending_only: bool = False) -> list[str]:
         """One page of conversation ids, filtered by title and date, in the chosen order."""
         where, params = self._where(text, since, pending_only)
-        rows = self.db.execute(
+        rows = self.conn.execute(
             f"SELECT c.id FROM conversations c{where} ORDER BY {self._ORDERS[order]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
@@ -405,7 +440,7 @@ class Store:
 
     def conversation_count(self, text: str = "", since: str | None = None) -> int:
         where, params = self._where(text, since, False)
-        return self.db.execute(f"SELECT COUNT(*) FROM conversations c{where}", params).fetchone()[0]
+        return self.conn.execute(f"SELECT COUNT(*) FROM conversations c{where}", params).fetchone()[0]
 
     def summaries(self, ids: list[str]) -> dict[str, ConversationSummary]:
         """Counts for just these conversations: a page of the list costs a page of work."""
@@ -413,7 +448,7 @@ class Store:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
+            rows = self.conn.execute(
                 f"""
                 SELECT c.id, c.title, c.created_at,
                   (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id),
@@ -435,7 +470,7 @@ class Store:
 
     def conversation(self, conversation_id: str) -> Conversation:
         """Rebuild the domain conversation (used to build extraction cases)."""
-        row = self.db.execute("SELECT title, created_at, updated_at FROM conversations WHERE id = ?",
+        row = self.conn.execute("SELECT title, created_at, updated_at FROM conversations WHERE id = ?",
                               [conversation_id]).fetchone()
         if row is None:
             raise KeyError(conversation_id)
@@ -444,11 +479,11 @@ class Store:
             for t in self.turns(conversation_id)
         ]
         # The dates too: a turn without its own time is shown the conversation's in the prompt.
-        return Conversation.model_validate({"id": conversation_id, "title": row[0], "created_at": row[1],
-                                            "updated_at": row[2], "turns": turns})
+        return Conversation.from_dict({"id": conversation_id, "title": row[0], "created_at": row[1],
+                                       "updated_at": row[2], "turns": turns})
 
     def turns(self, conversation_id: str) -> list[StoredTurn]:
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT id, conversation_id, idx, role, text, time FROM turns WHERE conversation_id = ? ORDER BY idx",
             [conversation_id],
         ).fetchall()
@@ -456,7 +491,7 @@ class Store:
 
     def turn_results(self, conversation_id: str) -> dict[int, StoredTurnResult]:
         """The latest result per turn of this conversation."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             """
             SELECT turn_id, parse_ok, n_facts, error, raw_output, truncated, latency_ms FROM turn_results
             WHERE id IN (SELECT MAX(id) FROM turn_results WHERE conversation_id = ? GROUP BY turn_id)
@@ -487,7 +522,7 @@ class Store:
         return StoredProposal(*values)
 
     def proposals(self, conversation_id: str) -> list[StoredProposal]:
-        rows = self.db.execute(
+        rows = self.conn.execute(
             f"""SELECT {self._PROPOSAL_COLUMNS} FROM proposals p JOIN turns t ON t.id = p.turn_id
             WHERE p.conversation_id = ? AND p.status != 'withdrawn' ORDER BY t.idx, p.id""",
             [conversation_id],
@@ -495,7 +530,7 @@ class Store:
         return [self._proposal(row) for row in rows]
 
     def proposal(self, proposal_id: int) -> StoredProposal:
-        row = self.db.execute(
+        row = self.conn.execute(
             f"SELECT {self._PROPOSAL_COLUMNS} FROM proposals p JOIN turns t ON t.id = p.turn_id WHERE p.id = ?",
             [proposal_id],
         ).fetchone()
@@ -509,11 +544,11 @@ class Store:
     def saved_facts(self) -> dict[tuple[str, str], int]:
         """(subject, normalised text) of every saved memory -> the proposal it came from, so a
         proposal that repeats what is already kept can say so."""
-        rows = self.db.execute("SELECT subject, content, proposal_id FROM memories").fetchall()
+        rows = self.conn.execute("SELECT subject, content, proposal_id FROM memories").fetchall()
         return {(subject.lower(), normalise(content)): proposal_id for subject, content, proposal_id in rows}
 
     def pending_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM proposals WHERE status = 'pending'").fetchone()[0]
+        return self.conn.execute("SELECT COUNT(*) FROM proposals WHERE status = 'pending'").fetchone()[0]
 
     # ---------------------------------------------------------------- extraction
     def start_run(self, info: RunInfo) -> int:
@@ -529,17 +564,17 @@ class Store:
         """Runs still marked ``running`` when the window opens were cut short (the app was killed):
         mark them ``interrupted`` so they are not taken for live ones. Returns how many."""
         with self._writing():
-            cursor = self.db.execute(
+            cursor = self.conn.execute(
                 "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'", [_now()])
         return cursor.rowcount
 
     def last_run_status(self) -> str | None:
-        row = self.db.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.conn.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
     def extracted_turn_indexes(self, conversation_id: str) -> set[int]:
         """Positions of the turns of this conversation that have a result (read or not)."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT DISTINCT t.idx FROM turn_results r JOIN turns t ON t.id = r.turn_id WHERE r.conversation_id = ?",
             [conversation_id],
         ).fetchall()
@@ -548,7 +583,7 @@ class Store:
     def conversations_with_unextracted(self) -> list[str]:
         """Conversations, newest first, that still have a user turn with no result: what "extract
         all new" must do, whether the run before was finished, cancelled or killed."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             f"""SELECT c.id FROM conversations c WHERE EXISTS (
                   SELECT 1 FROM turns t WHERE t.conversation_id = c.id AND t.role = 'user'
                   AND NOT EXISTS (SELECT 1 FROM turn_results r WHERE r.turn_id = t.id))
@@ -564,7 +599,7 @@ class Store:
                 return 0
             where = f" AND t.conversation_id IN ({','.join('?' * len(conversation_ids))})"
             params = list(conversation_ids)
-        return self.db.execute(
+        return self.conn.execute(
             "SELECT COUNT(*) FROM turns t WHERE t.role = 'user' AND NOT EXISTS "
             f"(SELECT 1 FROM turn_results r WHERE r.turn_id = t.id){where}", params).fetchone()[0]
 
@@ -573,7 +608,7 @@ class Store:
             self.db["runs"].update(run_id, {"finished_at": _now(), "status": status})
 
     def turn_id(self, conversation_id: str, turn_index: int) -> int:
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT id FROM turns WHERE conversation_id = ? AND idx = ?", [conversation_id, turn_index]
         ).fetchone()
         if row is None:
@@ -591,7 +626,7 @@ class Store:
                  "raw_output": result.raw_output, "truncated": int(result.truncated),
                  "latency_ms": result.latency_ms, "created_at": _now()}
             )
-            self.db.execute(
+            self.conn.execute(
                 "DELETE FROM proposals WHERE turn_id = ? AND status = 'pending' AND manual = 0 "
                 "AND id NOT IN (SELECT proposal_id FROM journal WHERE proposal_id IS NOT NULL)",
                 [turn_id],
@@ -626,7 +661,7 @@ class Store:
             self._journal([(*decision, _KEEP) for decision in decisions])
 
     def _field_edits(self, proposal_id: int, fields: dict[str, object]) -> str | None:
-        row = self.db.execute(f"SELECT {', '.join(EDITABLE_FIELDS)} FROM proposals WHERE id = ?",
+        row = self.conn.execute(f"SELECT {', '.join(EDITABLE_FIELDS)} FROM proposals WHERE id = ?",
                               [proposal_id]).fetchone()
         if row is None:
             raise KeyError(proposal_id)
@@ -640,15 +675,15 @@ class Store:
     def _journal(self, decisions: list[tuple[int, Status, str | None, dict | None, object]]) -> None:
         self.last_touched = set()
         # a new action ends this session's redo chain
-        self.db.execute("DELETE FROM journal WHERE undone = 1 AND origin = ?", [self.origin])
+        self.conn.execute("DELETE FROM journal WHERE undone = 1 AND origin = ?", [self.origin])
         group: int | None = None
         for proposal_id, status, edited_text, effect, fields in decisions:
-            current = self.db.execute("SELECT status, edited_text, effect, edited_fields FROM proposals WHERE id = ?",
+            current = self.conn.execute("SELECT status, edited_text, effect, edited_fields FROM proposals WHERE id = ?",
                                       [proposal_id]).fetchone()
             if current is None:
                 raise KeyError(proposal_id)
             edited_fields = current[3] if fields is _KEEP else fields
-            cursor = self.db.execute(
+            cursor = self.conn.execute(
                 "INSERT INTO journal (proposal_id, status, edited_text, previous_status, previous_text, decided_at, "
                 "undone, origin, grp, effect, previous_effect, edited_fields, previous_fields) "
                 "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
@@ -657,7 +692,7 @@ class Store:
             )
             if group is None:
                 group = int(cursor.lastrowid)
-                self.db.execute("UPDATE journal SET grp = ? WHERE id = ?", [group, group])
+                self.conn.execute("UPDATE journal SET grp = ? WHERE id = ?", [group, group])
             self._apply(proposal_id, status, edited_text, effect, edited_fields)
 
     def add_manual(self, conversation_id: str, turn_id: int, content: str, subject: str = "user",
@@ -684,16 +719,16 @@ class Store:
     def undo_step(self) -> list[int]:
         self.last_touched = set()
         with self._writing():
-            row = self.db.execute("SELECT grp FROM journal WHERE undone = 0 AND origin = ? ORDER BY id DESC LIMIT 1",
+            row = self.conn.execute("SELECT grp FROM journal WHERE undone = 0 AND origin = ? ORDER BY id DESC LIMIT 1",
                                   [self.origin]).fetchone()
             if row is None:
                 return []
-            rows = self.db.execute(
+            rows = self.conn.execute(
                 "SELECT id, proposal_id, previous_status, previous_text, previous_effect, previous_fields, memory_id, "
                 "memory_after, memory_before FROM journal WHERE grp = ? AND undone = 0 ORDER BY id DESC",
                 [row[0]]).fetchall()
             for journal_id, proposal_id, status, text, effect, fields, memory_id, after, before in rows:
-                self.db.execute("UPDATE journal SET undone = 1 WHERE id = ?", [journal_id])
+                self.conn.execute("UPDATE journal SET undone = 1 WHERE id = ?", [journal_id])
                 if memory_id is not None:
                     self._put_back(memory_id, after, before, "undone")
                 else:
@@ -707,15 +742,15 @@ class Store:
     def redo_step(self) -> list[int]:
         self.last_touched = set()
         with self._writing():
-            row = self.db.execute("SELECT grp FROM journal WHERE undone = 1 AND origin = ? ORDER BY id LIMIT 1",
+            row = self.conn.execute("SELECT grp FROM journal WHERE undone = 1 AND origin = ? ORDER BY id LIMIT 1",
                                   [self.origin]).fetchone()
             if row is None:
                 return []
-            rows = self.db.execute(
+            rows = self.conn.execute(
                 "SELECT id, proposal_id, status, edited_text, effect, edited_fields, memory_id, memory_before, "
                 "memory_after FROM journal WHERE grp = ? AND undone = 1 ORDER BY id", [row[0]]).fetchall()
             for journal_id, proposal_id, status, text, effect, fields, memory_id, before, after in rows:
-                self.db.execute("UPDATE journal SET undone = 0 WHERE id = ?", [journal_id])
+                self.conn.execute("UPDATE journal SET undone = 0 WHERE id = ?", [journal_id])
                 if memory_id is not None:
                     self._put_back(memory_id, before, after, "redone")
                 else:
@@ -732,12 +767,12 @@ class Store:
             if not change():
                 return False
             after = memories.state(self.db, memory_id)
-            self.db.execute("DELETE FROM journal WHERE undone = 1 AND origin = ?", [self.origin])
-            cursor = self.db.execute(
+            self.conn.execute("DELETE FROM journal WHERE undone = 1 AND origin = ?", [self.origin])
+            cursor = self.conn.execute(
                 "INSERT INTO journal (proposal_id, decided_at, undone, origin, memory_id, memory_before, memory_after) "
                 "VALUES (NULL, ?, 0, ?, ?, ?, ?)",
                 [_now(), self.origin, memory_id, json.dumps(before), json.dumps(after)])
-            self.db.execute("UPDATE journal SET grp = id WHERE id = ?", [cursor.lastrowid])
+            self.conn.execute("UPDATE journal SET grp = id WHERE id = ?", [cursor.lastrowid])
         self.last_touched = {memory_id}
         return True
 
@@ -746,11 +781,11 @@ class Store:
             self.last_touched.add(memory_id)
 
     def can_undo(self) -> bool:
-        return self.db.execute("SELECT 1 FROM journal WHERE undone = 0 AND origin = ? LIMIT 1",
+        return self.conn.execute("SELECT 1 FROM journal WHERE undone = 0 AND origin = ? LIMIT 1",
                                [self.origin]).fetchone() is not None
 
     def can_redo(self) -> bool:
-        return self.db.execute("SELECT 1 FROM journal WHERE undone = 1 AND origin = ? LIMIT 1",
+        return self.conn.execute("SELECT 1 FROM journal WHERE undone = 1 AND origin = ? LIMIT 1",
                                [self.origin]).fetchone() is not None
 
     def _apply(self, proposal_id: int, status: Status, edited_text: str | None,
@@ -758,20 +793,20 @@ class Store:
         """Set the proposal's decision (text and field edits) and bring kept memories in step;
         returns the memory ids touched."""
         touched = memories.reverse_effect(self.db, proposal_id)
-        self.db.execute(
+        self.conn.execute(
             "UPDATE proposals SET status = ?, edited_text = ?, edited_fields = ?, decided_at = ?, effect = NULL "
             "WHERE id = ?",
             [status.value, edited_text, edited_fields, _now(), proposal_id],
         )
         applied, more = memories.keep_in_step(self.db, proposal_id, status.keeps_memory, effect)
         if applied:
-            self.db.execute("UPDATE proposals SET effect = ? WHERE id = ?", [json.dumps(applied), proposal_id])
+            self.conn.execute("UPDATE proposals SET effect = ? WHERE id = ?", [json.dumps(applied), proposal_id])
         self.last_touched |= touched | more
         return touched | more
 
     # ---------------------------------------------------------------- ui state
     def get_meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str | None) -> None:
