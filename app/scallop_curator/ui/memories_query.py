@@ -13,13 +13,15 @@ import queue
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from PySide6.QtCore import Signal
 
 from scallop_curator.store import memories
 from scallop_curator.ui.relay import UiRelay
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 #: A connection idle this long is closed (it is opened again for the next question).
 IDLE_SECONDS = 5.0
@@ -57,6 +59,8 @@ class MemoriesQuery(UiRelay):
         return question
 
     def _loop(self) -> None:
+        from scallop_curator.store.sqlite_utils_lean import database
+
         db: sqlite_utils.Database | None = None
         while True:
             question = self._latest(IDLE_SECONDS if db is not None else None)
@@ -71,7 +75,7 @@ class MemoriesQuery(UiRelay):
             number, query, order, limit, cap = question  # type: ignore[misc]
             try:
                 if db is None:
-                    db = sqlite_utils.Database(sqlite3.connect(self._db_path, timeout=5.0))
+                    db = database(sqlite3.connect(self._db_path, timeout=5.0))  # sqlite-utils loaded here, off the UI thread
                 total = memories.count(db, cap=cap, **query)
                 rows = memories.page(db, order=order, limit=limit, offset=0, **query)
             except sqlite3.Error as error:
