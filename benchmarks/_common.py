@@ -31,19 +31,34 @@ def quiet_home() -> None:
     os.environ.setdefault("SCALLOP_CURATOR_HOME", str(Path("/tmp") / f"scallop-bench-{os.getpid()}"))
 
 
-def bare_completions(llm, cases, answers: list[str] | None = None) -> list[float]:  # type: ignore[no-untyped-def]
+def bare_completions(llm, cases, answers: list[str] | None = None,  # type: ignore[no-untyped-def]
+                     library_grammar: bool = False) -> list[float]:
     """Seconds per case for the bare model call on the app's prompt and grammar (no worker, no
-    store, no parsing): the baseline the overhead benchmarks compare the app against. ``answers``
-    collects the texts, to check both sides generated the same."""
+    store, no parsing): the baseline the overhead benchmarks compare the app against. It samples
+    as the app does (``CheckedGreedySampler``), so the two sides do the same work;
+    ``library_grammar`` uses llama-cpp-python's own grammar sampler instead (the same answers,
+    slower). ``answers`` collects the texts, to check both sides generated the same."""
     import time
 
-    from llama_cpp import LlamaGrammar
+    from llama_cpp import Llama, LlamaGrammar
 
     from scallop_curator.extraction import chat_template
+    from scallop_curator.extraction.checked_greedy import CheckedGreedySampler
     from scallop_curator.extraction.grammar import fact_grammar, max_answer_tokens
     from scallop_curator.extraction.prompt import load_prompt
 
-    grammar = LlamaGrammar.from_string(fact_grammar(), verbose=False)
+    grammar: LlamaGrammar | None = None
+    if library_grammar:
+        llm._init_sampler = Llama._init_sampler.__get__(llm)
+        grammar = LlamaGrammar.from_string(fact_grammar(), verbose=False)
+    else:
+        sampler = CheckedGreedySampler(llm, fact_grammar())
+
+        def fresh(**_options):  # type: ignore[no-untyped-def]
+            sampler.reset()
+            return sampler
+
+        llm._init_sampler = fresh
     template = llm.metadata.get("tokenizer.chat_template")
     prompt = load_prompt()
     times = []

@@ -54,8 +54,9 @@ class LocalEngine(PromptRenderer):
     def __init__(self, model_path: str | Path, prompt: PromptProfile, settings: EngineSettings,
                  reuse_prefix: bool = True, persist_prefix: bool = True) -> None:
         import llama_cpp
-        from llama_cpp import Llama, LlamaGrammar
+        from llama_cpp import Llama
 
+        from scallop_curator.extraction.checked_greedy import CheckedGreedySampler
         from scallop_curator.hub.gpu_memory import resolve_gpu_layers
 
         self.prompt = prompt
@@ -76,7 +77,10 @@ class LocalEngine(PromptRenderer):
             seed=settings.seed,
             verbose=False,
         )
-        self._grammar = LlamaGrammar.from_string(fact_grammar(prompt.answer), verbose=False)
+        # Greedy under the answer grammar, checking only the token taken (see checked_greedy):
+        # every completion gets this sampler, reset, in place of the library's sampler chain.
+        self._sampler = CheckedGreedySampler(self.llm, fact_grammar(prompt.answer))
+        self.llm._init_sampler = self._fresh_sampler  # type: ignore[method-assign]
         self.max_tokens = max_answer_tokens(prompt.answer)
         PromptRenderer.__init__(self, self.llm, prompt)
         self._last_eval = 0
@@ -99,6 +103,11 @@ class LocalEngine(PromptRenderer):
             self._use_prefix(self._prefix_for(None, ""))
 
     # -------------------------------------------------------------- helpers
+    def _fresh_sampler(self, **_options: Any) -> Any:
+        """What llama-cpp-python's ``generate`` uses to sample: ours, its grammar at the start."""
+        self._sampler.reset()
+        return self._sampler
+
     def _counting_eval(self, tokens: Any) -> None:
         self._last_eval += len(tokens)
         self._real_eval(tokens)
@@ -230,7 +239,6 @@ class LocalEngine(PromptRenderer):
             tokens,
             max_tokens=self.max_tokens,
             temperature=0.0,
-            grammar=self._grammar,
             stopping_criteria=StoppingCriteriaList([lambda _ids, _logits: should_stop()]),
         )
         raw = response["choices"][0]["text"]
