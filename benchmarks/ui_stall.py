@@ -36,7 +36,7 @@ def make_big_export(megabytes: int) -> Path:
     return out
 
 
-UI_SLOTS = ("extract_all", "model_spec", "_memory_is_enough", "start_job", "_store_result", "_progress",
+UI_SLOTS = ("import_files", "_import_finished", "_import_done", "select_conversation", "extract_all", "model_spec", "_memory_is_enough", "start_job", "_store_result", "_progress",
             "_model_state_changed", "refresh_proposals", "update_titles", "_update_status", "select_proposal",
             "_show_progress", "_extraction_finished", "on_changes")
 
@@ -50,6 +50,31 @@ class SlotTimes:
         self.cpu: dict[str, list[float]] = {}
         self.total: dict[str, float] = {}
         self.calls: dict[str, int] = {}
+        #: Every call and collection: (start, end, name), to say what filled the longest gaps.
+        self.spans: list[tuple[float, float, str]] = []
+
+    def watch_gc(self) -> None:
+        """Time the garbage collector's passes too: a full one can stall the loop on its own."""
+        import gc
+
+        started = [0.0]
+
+        def callback(phase: str, info: dict) -> None:  # type: ignore[type-arg]
+            if phase == "start":
+                started[0] = time.perf_counter()
+            else:
+                self.spans.append((started[0], time.perf_counter(), f"gc gen{info['generation']}"))
+
+        gc.callbacks.append(callback)
+
+    def within(self, start: float, end: float) -> str:
+        """What ran inside (start, end), the outermost calls with their milliseconds."""
+        inside = sorted((s, e, n) for s, e, n in self.spans if e > start and s < end)
+        outer: list[tuple[float, float, str]] = []
+        for span in inside:
+            if not outer or span[0] >= outer[-1][1]:
+                outer.append(span)
+        return ", ".join(f"{n} {1000 * (e - s):.1f}" for s, e, n in outer) or "nothing timed"
 
     def wrap(self, name: str, function):  # type: ignore[no-untyped-def]
         def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -57,7 +82,9 @@ class SlotTimes:
             try:
                 return function(*args, **kwargs)
             finally:
-                ms = (time.perf_counter() - started) * 1000
+                ended = time.perf_counter()
+                ms = (ended - started) * 1000
+                self.spans.append((started, ended, name))
                 cpu_ms = (time.thread_time() - cpu) * 1000
                 if ms > self.longest.get(name, (0.0, 0.0))[0]:
                     self.longest[name] = (ms, cpu_ms)
@@ -71,6 +98,7 @@ class SlotTimes:
         self.total.clear()
         self.cpu.clear()
         self.calls.clear()
+        self.spans.clear()
 
     def report(self) -> None:
         for name in sorted(self.longest, key=lambda n: self.longest[n][0], reverse=True):
@@ -105,13 +133,14 @@ def main() -> None:
     from scallop_curator.ui.main_window import MainWindow
     from scallop_curator.ui.review_controller import ReviewController
     from scallop_curator.ui.window_extraction import ExtractionActions
+    from scallop_curator.ui.window_imports import ImportActions
 
     app = QApplication([])
     model = model_path(sys.argv)
     db = Path(tempfile.mkdtemp()) / "bench.db"
     slots = SlotTimes()
     for name in UI_SLOTS:  # before the window connects them; names another layout lacks are skipped
-        for owner_class in (MainWindow, ExtractionActions, ReviewController):
+        for owner_class in (MainWindow, ExtractionActions, ReviewController, ImportActions):
             if name in vars(owner_class):
                 setattr(owner_class, name, slots.wrap(name, getattr(owner_class, name)))
     window = MainWindow(Store(db), Settings(model_path=str(model)), **({"client": client} if client else {}))
@@ -124,11 +153,18 @@ def main() -> None:
             setattr(target, attribute, slots.wrap(f"{owner}.{attribute}", getattr(target, attribute)))
     window.show()
     settle_heap()  # as ui.app.run() does
+    # The first paint and what runs just after start-up (the model's name read off the UI thread)
+    # are start-up, which benchmarks/startup.py measures: let them finish before timing the import.
+    settled = time.perf_counter() + 2.0
+    while time.perf_counter() < settled:
+        app.processEvents()
+        time.sleep(0.005)
 
     gaps: list[float] = []
     last = [time.perf_counter()]
 
-    worst: list[tuple[float, float]] = []  # (gap ms, when it ended, seconds since the phase began)
+    worst: list[tuple[float, float]] = []  # (gap ms, seconds since the phase began)
+    worst_spans: list[tuple[float, float, float]] = []  # (gap ms, start, end) of the gaps over 30 ms
     phase_start = [time.perf_counter()]
 
     def tick() -> None:
@@ -137,6 +173,7 @@ def main() -> None:
         gaps.append(gap)
         if gap > 30:
             worst.append((round(gap, 1), round(now - phase_start[0], 2)))
+            worst_spans.append((gap, last[0], now))
         last[0] = now
 
     timer = QTimer(interval=5)
@@ -148,6 +185,7 @@ def main() -> None:
         signal.connect(lambda *args: done.append(args))
         gaps.clear()
         worst.clear()
+        worst_spans.clear()
         last[0] = phase_start[0] = time.perf_counter()
         started = time.perf_counter()
         start()
@@ -156,12 +194,15 @@ def main() -> None:
             time.sleep(0.001)
         return time.perf_counter() - started
 
+    slots.watch_gc()
     timer.start()
     export = big or SAMPLE
     seconds = run_until(window.importer.finished, lambda: window.import_files([export]))
     phases["import"] = sorted(gaps)
     if worst:
         print(f"stalls over 30 ms during the import (ms, at s): {worst}")
+        for gap, start, end in sorted(worst_spans, reverse=True)[:3]:
+            print(f"  the {gap:.1f} ms gap held: {slots.within(start, end)}")
     print(f"import of {export.name} ({export.stat().st_size / 1e6:.0f} MB): {seconds:.2f} s, "
           f"{window.conversations.total:,} conversations")
     if big is not None:
@@ -197,6 +238,8 @@ def main() -> None:
     if worst:
         print(f"stalls over 30 ms during the extraction (ms, at s): {worst}")
     print(f"load average {load:.1f} before the extraction, {os.getloadavg()[0]:.1f} after")
+    for gap, start, end in sorted(worst_spans, reverse=True)[:3]:
+        print(f"  the {gap:.1f} ms gap held: {slots.within(start, end)}")
     print("the window's work on the UI thread per extraction event:")
     slots.report()
     print(f"extraction of {window.store.db.execute('SELECT COUNT(*) FROM turn_results').fetchone()[0]} turns "

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from scallop_curator.exporters.run import FILE_TARGETS, ExportRequest, render
 from scallop_curator.store import Store
 from scallop_curator.ui.export_job import ExportJob
+from scallop_curator.ui.widgets import set_progress
 
 #: Progress appears only for an export still running after this long.
 PROGRESS_DELAY_MS = 500
@@ -175,7 +176,7 @@ class ExportDialog(QDialog):
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
+        set_progress(self.progress, done)
         self.progress.setFormat(f"{done:,} of {total:,} memories")
 
     def _ended(self, message: str, ok: bool) -> None:

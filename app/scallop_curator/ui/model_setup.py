@@ -41,6 +41,7 @@ from scallop_curator.extraction.demo_model import demo_model_path
 from scallop_curator.extraction.models_on_disk import HUB_FILE, describe, resolve_model
 from scallop_curator.settings import Settings
 from scallop_curator.ui.relay import UiRelay
+from scallop_curator.ui.widgets import set_progress
 
 log = logging.getLogger("ui")
 
@@ -275,7 +276,7 @@ class DownloadDialog(QDialog):
             return
         if self.progress_bar.maximum() != 1000:
             self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setValue(int(progress.fraction * 1000))
+        set_progress(self.progress_bar, int(progress.fraction * 1000))
         self.detail_label.setText(progress.describe())
         self.progressed.emit(progress.describe())
         if progress.phase == "checking":

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QProgressBar, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QLabel
@@ -59,3 +59,14 @@ def pane(title: QLabel, view: QWidget, top: QWidget | None = None) -> QWidget:
     layout.addWidget(title)
     layout.addWidget(view)
     return widget
+
+
+def set_progress(bar: QProgressBar, value: int) -> None:
+    """``bar.setValue(value)`` without its synchronous repaint: ``QProgressBar.setValue`` paints
+    and flushes at once (15 ms a step in the window's status bar), inside whatever slot reported
+    the progress; with updates off for the call, the paint joins the next ordinary update."""
+    bar.setUpdatesEnabled(False)
+    try:
+        bar.setValue(value)
+    finally:
+        bar.setUpdatesEnabled(True)  # schedules the update() the repaint would have been

@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QProgressBar, QWidget
 
 from scallop_curator.ui import plain
+from scallop_curator.ui.widgets import set_progress
 
 if TYPE_CHECKING:
     from scallop_curator.domain.conversation import ExtractionCase
@@ -321,7 +322,7 @@ class ExtractionActions(QObject):
 
     def _progress(self, done: int, total: int, seconds_left: float) -> None:
         self.status.progress_bar.setRange(0, total)
-        self.status.progress_bar.setValue(done)
+        set_progress(self.status.progress_bar, done)
         eta = "" if seconds_left < 0 or done == 0 else f" · ~{_duration(seconds_left)} left"
         self.status.progress_label.setText(f"extracting {done}/{total} turns{eta}")
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from scallop_curator.ui import plain
+from scallop_curator.ui.widgets import set_progress
 
 if TYPE_CHECKING:
     from scallop_curator.importers import ImportOptions
@@ -67,7 +68,7 @@ class ImportActions(QObject):
     def _import_progress(self, name: str, done: int, total: int) -> None:
         if total:
             self.window.progress_bar.setRange(0, total)
-            self.window.progress_bar.setValue(done)
+            set_progress(self.window.progress_bar, done)
             self.window.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
         else:
             self.window.progress_label.setText(f"reading {name}")

@@ -1,0 +1,40 @@
+"""Progress never paints inside the slot that reports it: ``QProgressBar.setValue`` repaints and
+flushes at once (15 ms a step in the status bar, measured by benchmarks/ui_stall.py), so the
+window's progress goes through ``set_progress``, which leaves the paint to the next update."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QProgressBar
+
+from scallop_curator.ui.widgets import set_progress
+
+
+class CountingBar(QProgressBar):
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.paints += 1
+        super().paintEvent(event)
+
+
+def test_set_progress_paints_later_not_now(qtbot) -> None:
+    bar = CountingBar()
+    bar.setRange(0, 100)
+    qtbot.addWidget(bar)
+    bar.show()
+    qtbot.waitExposed(bar)
+    qtbot.wait(50)
+
+    before = bar.paints
+    bar.setValue(40)  # Qt's own call paints before it returns: what the window must not do
+    assert bar.paints > before
+
+    before = bar.paints
+    set_progress(bar, 60)
+    assert bar.value() == 60
+    assert bar.paints == before, "set_progress painted inside the caller's slot"
+    qtbot.waitUntil(lambda: bar.paints > before, timeout=2000)  # and the new value is drawn soon after
+    assert bar.updatesEnabled()
