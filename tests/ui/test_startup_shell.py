@@ -47,7 +47,7 @@ def _record(cls, *args, **kwargs):
 enum.EnumType._create_ = _record
 """
 FIRST_FRAME_ENUMS_PROBE = ENUM_RECORDER + """
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 from scallop_curator.ui import app
 qt = QApplication([])
@@ -83,7 +83,7 @@ RUN_PROBE = ENUM_RECORDER + """
 import os, sys
 from scallop_curator import paths
 from scallop_curator.cli import main
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 from scallop_curator.ui import app
 
@@ -91,7 +91,8 @@ def report(when):
     log = paths.log_path()
     mode = oct(log.stat().st_mode & 0o777) if log.exists() else "none"
     qt_enums = sum(e.__qualname__.startswith("Qt.") for e in built)
-    print(when, "logging.handlers" in sys.modules, mode, paths.data_dir().exists(), qt_enums > 0, flush=True)
+    print(when, "logging.handlers" in sys.modules, mode, paths.data_dir().exists(), qt_enums > 0,
+          sys.getswitchinterval(), flush=True)
 
 class Painted(QObject):
     def eventFilter(self, watched, event):
@@ -103,7 +104,8 @@ class Painted(QObject):
 def open_window(*args, **kwargs):
     window = opened(*args, **kwargs)
     window.installEventFilter(painted)
-    window.filled.connect(lambda: (report("filled"), os._exit(0)))
+    # once the filling is over (the UI thread's switch interval is set after the views are filled)
+    window.filled.connect(lambda: QTimer.singleShot(0, lambda: (report("filled"), os._exit(0))))
     return window
 
 painted = Painted()
@@ -113,10 +115,14 @@ sys.exit(main([]))
 
 
 def test_the_log_folders_and_qt_enums_come_after_the_first_paint_and_before_the_store(tmp_path: Path) -> None:
+    from scallop_curator.ui.app import UI_SWITCH_SECONDS
+
     done = subprocess.run([sys.executable, "-c", RUN_PROBE], capture_output=True, text=True, timeout=120,
                           env={**_env(), "SCALLOP_CURATOR_HOME": str(tmp_path / "home")})
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split("\n")[:2] == ["painted False none False False", "filled True 0o600 True True"]
+    # and the UI thread gets the GIL back within UI_SWITCH_SECONDS, not Python's 5 ms, once filled
+    assert done.stdout.split("\n")[:2] == ["painted False none False False 0.005",
+                                           f"filled True 0o600 True True {UI_SWITCH_SECONDS}"]
 
 
 def test_the_shell_widgets_are_set_up_as_if_by_the_qt_enums(qtbot) -> None:  # type: ignore[no-untyped-def]
