@@ -26,7 +26,7 @@ def test_opening_an_export_on_a_full_disk(qtbot, open_window, sample_export: Pat
     window.settings.save()
     before = paths.settings_path().read_bytes()
     notes: list[str] = []
-    monkeypatch.setattr(window, "notify", lambda message, milliseconds=5000: notes.append(message))
+    monkeypatch.setattr(window.imports, "notify", lambda message, milliseconds=5000: notes.append(message))
     with monkeypatch.context() as patched:
         patched.setattr(os, "fsync", _no_space)
         with qtbot.waitSignal(window.importer.finished, timeout=60_000):

@@ -218,8 +218,6 @@ class MainWindow(QMainWindow):
         self.store = store
         self.settings = settings or Settings.load()
         self.setWindowTitle(f"Scallop Curator — {store.path.name}")
-        self.imports = ImportActions(self, store.path)
-        self.importer = self.imports.importer
         self.ops = OperationsRunner(self, store)  # every store change goes through it; views hear on_changes
         self._model_namer = ModelNamer(self)
         self._model_namer.named.connect(self._model_named)
@@ -230,6 +228,9 @@ class MainWindow(QMainWindow):
         self.extraction = ExtractionActions(self, store, self.settings, self.review, status, self.notify,
                                             self._update_status, client)
         self.controller = self.extraction.controller
+        self.imports = ImportActions(self, store.path, self.settings, status, self.ops, self.review, self.notify,
+                                     lambda: self.controller.busy, self._update_status)
+        self.importer = self.imports.importer
         self.recent_files = RecentFilesMenu(self, self.file_menu, before=self._recent_files_before)
         self._connect()
         install_memories_view(self)  # Ctrl+2: the kept memories; File → Export

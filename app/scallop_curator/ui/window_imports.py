@@ -1,13 +1,16 @@
 """The window's import side: open, drop, background import with progress, who-is-the-user. It owns
-the background ``ImportController``; the window only forwards File → Open and dropped files."""
+the background ``ImportController``; the window only forwards File → Open and dropped files. It is
+handed what it works with (settings, the status bar's progress parts, the operations runner, the
+review controller), never the window itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from scallop_curator.ui import plain
 from scallop_curator.ui.widgets import set_progress
@@ -15,8 +18,11 @@ from scallop_curator.ui.widgets import set_progress
 if TYPE_CHECKING:
     from scallop_curator.importers import ImportOptions
     from scallop_curator.importers.speakers import SpeakerLog
+    from scallop_curator.settings import Settings
     from scallop_curator.store import ImportSummary
-    from scallop_curator.ui.main_window import MainWindow
+    from scallop_curator.ui.operations_runner import OperationsRunner
+    from scallop_curator.ui.review_controller import ReviewController
+    from scallop_curator.ui.window_extraction import ExtractionStatus
 
 EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
@@ -25,22 +31,31 @@ class ImportActions(QObject):
     """Imports for one window: its settings remember the last folder, its status bar shows the
     progress, its review page shows what came in."""
 
-    def __init__(self, window: MainWindow, store_path: Path) -> None:
+    def __init__(self, parent: QWidget, store_path: Path, settings: Settings, status: ExtractionStatus,
+                 ops: OperationsRunner, review: ReviewController, notify: Callable[[str, int], None],
+                 extracting: Callable[[], bool], status_changed: Callable[[], None]) -> None:
         from scallop_curator.ui.import_controller import ImportController
 
-        super().__init__(window)
-        self.window = window
+        super().__init__(parent)
+        self._parent = parent  # dialogs and messages open over it
+        self.settings = settings
+        self.status = status  # the progress parts, shared with extractions
+        self.ops = ops
+        self.review = review
+        self.notify = notify
+        self._extracting = extracting  # an extraction's progress stays up when an import ends
+        self._status_changed = status_changed
         self.importer = ImportController(store_path)
         self._import_new: str | None = None  # the first conversation of the last file imported
         self.importer.progress.connect(self._import_progress)
         self.importer.fileDone.connect(self._import_done)
-        self.importer.fileFailed.connect(lambda message: plain.warning(window, "Could not import", message))
+        self.importer.fileFailed.connect(lambda message: plain.warning(parent, "Could not import", message))
         self.importer.needsSpeaker.connect(self._ask_speaker)
         self.importer.finished.connect(self._import_finished)
 
     def open_dialog(self) -> None:
-        start = self.window.settings.last_export or str(Path.home())
-        names, _ = QFileDialog.getOpenFileNames(self.window, "Open chat export", start, EXPORT_FILTER)
+        start = self.settings.last_export or str(Path.home())
+        names, _ = QFileDialog.getOpenFileNames(self._parent, "Open chat export", start, EXPORT_FILTER)
         if names:
             self.import_files([Path(n) for n in names])
 
@@ -53,25 +68,25 @@ class ImportActions(QObject):
         self._import_new = None
         self.importer.start([Path(f) for f in files], options)
         QTimer.singleShot(500, self, self._show_import_progress)  # only slow work shows progress
-        settings = self.window.settings
+        settings = self.settings
         settings.last_export = str(Path(files[-1]).resolve().parent)
         try:
             settings.save()
         except SettingsError as problem:  # a full disk: the import goes on, the folder is not remembered
-            self.window.notify(str(problem), 10000)
+            self.notify(str(problem), 10000)
 
     def _show_import_progress(self) -> None:
         if self.importer.busy:
-            self.window._show_progress(True)
-            self.window.progress_bar.setRange(0, 0)
+            self.status.show_progress(True)
+            self.status.progress_bar.setRange(0, 0)
 
     def _import_progress(self, name: str, done: int, total: int) -> None:
         if total:
-            self.window.progress_bar.setRange(0, total)
-            set_progress(self.window.progress_bar, done)
-            self.window.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
+            self.status.progress_bar.setRange(0, total)
+            set_progress(self.status.progress_bar, done)
+            self.status.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
         else:
-            self.window.progress_label.setText(f"reading {name}")
+            self.status.progress_label.setText(f"reading {name}")
 
     def _import_done(self, summary: ImportSummary, first_ids: list[str]) -> None:
         name = Path(summary.source).name
@@ -82,12 +97,12 @@ class ImportActions(QObject):
         if summary.skipped:
             message += f"; skipped {len(summary.skipped)}"
             box = QMessageBox(QMessageBox.Icon.Information, "Some conversations were skipped", f"{name}:\n" + "\n".join(
-                f"{title}: {reason}" for title, reason in summary.skipped[:20]), parent=self.window)
+                f"{title}: {reason}" for title, reason in summary.skipped[:20]), parent=self._parent)
             box.setTextFormat(Qt.TextFormat.PlainText)  # titles and names come from the export
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.setObjectName("skippedBox")
             box.show()  # never blocks: the import has finished, this only reports
-        self.window.notify(message, 8000)
+        self.notify(message, 8000)
         if first_ids:
             self._import_new = first_ids[0]
 
@@ -96,23 +111,22 @@ class ImportActions(QObject):
         from scallop_curator.importers import ImportOptions
         from scallop_curator.ui.speaker_dialog import SpeakerDialog
 
-        dialog = SpeakerDialog(self.window, Path(path).name, logs)
+        dialog = SpeakerDialog(self._parent, Path(path).name, logs)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.import_files([Path(path)], ImportOptions(user_by_log=dialog.choices()))
 
     def _import_finished(self, status: str) -> None:
         from scallop_curator.store.changes import Changes
 
-        window = self.window
-        if not window.controller.busy:
-            window._show_progress(False)
+        if not self._extracting():
+            self.status.show_progress(False)
         if status == "cancelled":
-            window.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
+            self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
         # What the import thread committed reaches every view as Changes (the memories view's
         # source list too), as any other change does.
-        window.ops.publish(Changes(imported=True))
+        self.ops.publish(Changes(imported=True))
         if self._import_new:
-            window.review.select_conversation(self._import_new)
+            self.review.select_conversation(self._import_new)
         else:
-            window.review.select_first_if_none()
-        window._update_status()
+            self.review.select_first_if_none()
+        self._status_changed()
