@@ -277,3 +277,21 @@ def test_the_triggers_grammar_admits_only_an_empty_list():
     assert rule.endswith('":" space "[" space "]" space')
     assert 'root ::= "{" space facts-kv "," space proactive-triggers-kv "}" space' in gbnf
     LlamaGrammar.from_string(gbnf, verbose=False)
+
+
+def test_the_system_zone_is_read_once_a_minute_not_once_a_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tzlocal
+
+    from scallop_curator.domain import clock
+
+    reads: list[int] = []
+    monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: reads.append(1) or "Asia/Tokyo")
+    monkeypatch.setattr(clock, "_system_zone", None)
+    now = [1000.0]
+    monkeypatch.setattr(clock, "_now", lambda: now[0])
+    assert [clock.system_zone_name() for _ in range(500)] == ["Asia/Tokyo"] * 500
+    assert len(reads) == 1
+    now[0] += clock.ZONE_SECONDS + 1  # a laptop that moved: seen within the minute
+    monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: reads.append(1) or "Europe/Lisbon")
+    assert clock.system_zone_name() == "Europe/Lisbon"
+    assert len(reads) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,14 +16,30 @@ class UnknownZone(ValueError):
     """A timezone name this machine's tz database does not know."""
 
 
+#: How long the system's zone, once read, is taken as still true.
+ZONE_SECONDS = 60.0
+_system_zone: tuple[float, str] | None = None  # (when it was read, monotonic; the name)
+_now = time.monotonic
+
+
 def system_zone_name() -> str:
-    """This machine's IANA timezone name (e.g. ``Europe/Lisbon``); ``UTC`` when it cannot tell."""
+    """This machine's IANA timezone name (e.g. ``Europe/Lisbon``); ``UTC`` when it cannot tell.
+
+    Read at most once a minute: tzlocal reads files for it (about 1 ms), and an extraction's plan
+    asks once per conversation, on the UI thread (667 conversations: most of a second). A laptop
+    that changes zone is seen within the minute."""
+    global _system_zone
+    now = _now()
+    if _system_zone is not None and now - _system_zone[0] < ZONE_SECONDS:
+        return _system_zone[1]
     try:
         from tzlocal import get_localzone_name
 
-        return get_localzone_name() or "UTC"
+        name = get_localzone_name() or "UTC"
     except Exception:  # tzlocal refuses odd /etc/localtime setups; a default beats a crash
-        return "UTC"
+        name = "UTC"
+    _system_zone = (now, name)
+    return name
 
 
 def resolve_zone(name: str | None) -> tuple[str, tzinfo]:

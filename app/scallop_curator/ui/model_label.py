@@ -36,10 +36,12 @@ def _warm_header(model: Path) -> None:
     header read and cached, and the modules its memory check and model spec import (the ``gguf``
     package brings numpy: 150 ms) loaded, so pressing Ctrl+E does not stall the window."""
     try:
+        from scallop_curator.domain.clock import system_zone_name
         from scallop_curator.extraction import client, model_file, models_on_disk, prompt  # noqa: F401
         from scallop_curator.hub.gguf_info import read_gguf_info
         from scallop_curator.hub.memory_estimate import estimate_memory
 
+        system_zone_name()  # tzlocal loaded and the zone read: the plan asks for it per conversation
         estimate_memory(read_gguf_info(model), 4096)
     except Exception:  # noqa: BLE001 - a warm-up only: the extraction reads it again and says what is wrong
         pass
