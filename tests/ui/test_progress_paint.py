@@ -38,3 +38,17 @@ def test_set_progress_paints_later_not_now(qtbot) -> None:
     assert bar.paints == before, "set_progress painted inside the caller's slot"
     qtbot.waitUntil(lambda: bar.paints > before, timeout=2000)  # and the new value is drawn soon after
     assert bar.updatesEnabled()
+
+
+def test_the_window_draws_its_hidden_progress_parts_once_after_it_is_filled(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    window = open_window()
+    parts = (window.progress_label, window.progress_bar, window.cancel_button)
+    painted: list[object] = []
+    original = window.progress_bar.grab
+    window.progress_bar.grab = lambda *a: (painted.append(1), original(*a))[1]  # type: ignore[method-assign]
+    qtbot.waitUntil(lambda: bool(painted), timeout=5000)
+    assert all(part.testAttribute(Qt.WidgetAttribute.WA_WState_Polished) for part in parts)
+    assert not any(part.isVisible() for part in parts)  # drawn off screen: nothing flashed
+    assert window.progress_label.text() == ""
