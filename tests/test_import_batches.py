@@ -58,3 +58,49 @@ def test_a_waiting_writer_ends_every_batch(tmp_path: Path, tiny_minimum: None, m
     assert not store._turns.someone_waits()
     waiter.close()
     store.close()
+
+
+def test_an_import_thread_yields_to_a_short_write_of_its_own_process(tmp_path: Path) -> None:
+    """The window's import runs on a thread beside the UI thread: between batches it sleeps while a
+    decision of the same process is under way, and its batches end as soon as one starts."""
+    import threading
+    import time
+
+    from scallop_curator.store.write_turns import WriteTurns, writing_here
+
+    db = tmp_path / "memories.db"
+    turns = WriteTurns(db)
+    assert not turns.someone_waits()
+    started, release = threading.Event(), threading.Event()
+
+    def decide() -> None:
+        with writing_here(db):
+            started.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=decide)
+    writer.start()
+    started.wait(10)
+    assert turns.someone_waits()
+    threading.Timer(0.1, release.set).start()
+    before = time.monotonic()
+    turns.let_waiters_in()
+    assert time.monotonic() - before >= 0.09  # it slept until the write ended (or its limit came)
+    writer.join(10)
+    assert not turns.someone_waits()
+    turns.close()
+
+
+def test_short_writes_say_so_and_an_import_s_own_batches_do_not(tmp_path: Path) -> None:
+    from scallop_curator.store import Store
+    from scallop_curator.store.write_turns import WriteTurns
+
+    store = Store(tmp_path / "memories.db")
+    turns = WriteTurns(store.path)
+    with store._immediate():
+        assert turns.someone_waits()
+    with store._immediate(long_write=True):
+        assert not turns.someone_waits()
+    assert not turns.someone_waits()
+    turns.close()
+    store.close()

@@ -21,7 +21,7 @@ from scallop_curator.importers.base import ImportedFile
 from scallop_curator.store import fresh_schema, memories, migrations, schema
 from scallop_curator.store.relation_cache import RelationCache
 from scallop_curator.store.turn_inserts import TurnInserts
-from scallop_curator.store.write_turns import WalCheckpoints, WriteTurns
+from scallop_curator.store.write_turns import WalCheckpoints, WriteTurns, writing_here
 from scallop_curator.store.turn_merge import StoredRow, content_key, plan_merge, same_turns
 from scallop_curator.store.records import (
     ConversationSummary,
@@ -193,22 +193,25 @@ class Store:
                     log.warning("could not restrict permissions of %s", candidate)
 
     @contextlib.contextmanager
-    def _immediate(self) -> Iterator[None]:
+    def _immediate(self, long_write: bool = False) -> Iterator[None]:
         """A transaction that starts as a writer (``BEGIN IMMEDIATE``): it waits for the write lock
         up to the busy timeout at its start, instead of failing at once when a deferred transaction
-        that has read tries to write while another connection writes. Nested use joins the outer one."""
+        that has read tries to write while another connection writes. Nested use joins the outer one.
+        A short write says so to an import on another thread of this process (``writing_here``);
+        ``long_write`` (an import's own batches) does not."""
         conn = self.conn
         if conn.in_transaction:
             yield
             return
-        self._begin_writing(conn)
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with contextlib.nullcontext() if long_write else writing_here(self.path):
+            self._begin_writing(conn)
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def _begin_writing(self, conn: sqlite3.Connection) -> None:
         """``BEGIN IMMEDIATE``, asking again every half millisecond while another connection writes.
@@ -296,7 +299,7 @@ class Store:
                     self._turns.let_waiters_in()  # a writer waiting (a decision) takes its turn here
                     time.sleep(IMPORT_YIELD_SECONDS)
                 batch_started, start = time.monotonic(), position
-                with self._immediate():
+                with self._immediate(long_write=True):
                     while position < total:
                         conversation = imported.conversations[position]
                         if should_stop is not None and should_stop():
