@@ -43,7 +43,7 @@ def bare_completions(llm, cases, answers: list[str] | None = None,  # type: igno
     from llama_cpp import Llama, LlamaGrammar
 
     from scallop_curator.extraction import chat_template
-    from scallop_curator.extraction.checked_greedy import CheckedGreedySampler
+    from scallop_curator.extraction import checked_greedy
     from scallop_curator.extraction.grammar import fact_grammar, max_answer_tokens
     from scallop_curator.extraction.prompt import load_prompt
 
@@ -52,13 +52,7 @@ def bare_completions(llm, cases, answers: list[str] | None = None,  # type: igno
         llm._init_sampler = Llama._init_sampler.__get__(llm)
         grammar = LlamaGrammar.from_string(fact_grammar(), verbose=False)
     else:
-        sampler = CheckedGreedySampler(llm, fact_grammar())
-
-        def fresh(**_options):  # type: ignore[no-untyped-def]
-            sampler.reset()
-            return sampler
-
-        llm._init_sampler = fresh
+        checked_greedy.install(llm, fact_grammar())
     template = llm.metadata.get("tokenizer.chat_template")
     prompt = load_prompt()
     times = []

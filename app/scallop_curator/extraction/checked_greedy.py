@@ -27,8 +27,8 @@ _TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)]
 
 class CheckedGreedySampler:
     """A stand-in for llama-cpp-python's ``LlamaSampler`` (its ``sample``/``accept``/``reset``/
-    ``close``) that decodes greedily under ``grammar`` (GBNF text). One per completion: the
-    grammar's state advances with every token taken."""
+    ``close``) that decodes greedily under ``grammar`` (GBNF text). The grammar's state advances
+    with every token taken: ``reset`` before each completion (``install`` does)."""
 
     def __init__(self, llm: Any, grammar: str, root: str = "root") -> None:
         import llama_cpp
@@ -42,7 +42,7 @@ class CheckedGreedySampler:
         self._few = np.zeros(SHORTLIST, dtype=_TOKEN_DATA)
         self._all = np.zeros(self._n_vocab, dtype=_TOKEN_DATA)
         self._all["id"] = np.arange(self._n_vocab, dtype=np.intc)
-        #: Picks the grammar refused, and fell back to the whole vocabulary for.
+        #: Picks the grammar refused (settled by the shortlist or the whole vocabulary).
         self.refused = 0
         #: Refused picks the shortlist could not settle.
         self.full = 0
@@ -111,3 +111,17 @@ class CheckedGreedySampler:
 
     def __del__(self) -> None:
         self.close()
+
+
+def install(llm: Any, grammar: str) -> CheckedGreedySampler:
+    """Make every completion of ``llm`` sample with a checked greedy sampler under ``grammar``:
+    llama-cpp-python's ``generate`` asks ``_init_sampler`` for its sampler once per completion, and
+    gets this one, reset to the grammar's start."""
+    sampler = CheckedGreedySampler(llm, grammar)
+
+    def fresh(**_options: Any) -> CheckedGreedySampler:
+        sampler.reset()
+        return sampler
+
+    llm._init_sampler = fresh
+    return sampler

@@ -56,7 +56,7 @@ class LocalEngine(PromptRenderer):
         import llama_cpp
         from llama_cpp import Llama
 
-        from scallop_curator.extraction.checked_greedy import CheckedGreedySampler
+        from scallop_curator.extraction import checked_greedy
         from scallop_curator.hub.gpu_memory import resolve_gpu_layers
 
         self.prompt = prompt
@@ -79,8 +79,7 @@ class LocalEngine(PromptRenderer):
         )
         # Greedy under the answer grammar, checking only the token taken (see checked_greedy):
         # every completion gets this sampler, reset, in place of the library's sampler chain.
-        self._sampler = CheckedGreedySampler(self.llm, fact_grammar(prompt.answer))
-        self.llm._init_sampler = self._fresh_sampler  # type: ignore[method-assign]
+        checked_greedy.install(self.llm, fact_grammar(prompt.answer))
         self.max_tokens = max_answer_tokens(prompt.answer)
         PromptRenderer.__init__(self, self.llm, prompt)
         self._last_eval = 0
@@ -103,11 +102,6 @@ class LocalEngine(PromptRenderer):
             self._use_prefix(self._prefix_for(None, ""))
 
     # -------------------------------------------------------------- helpers
-    def _fresh_sampler(self, **_options: Any) -> Any:
-        """What llama-cpp-python's ``generate`` uses to sample: ours, its grammar at the start."""
-        self._sampler.reset()
-        return self._sampler
-
     def _counting_eval(self, tokens: Any) -> None:
         self._last_eval += len(tokens)
         self._real_eval(tokens)
