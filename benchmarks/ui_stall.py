@@ -12,6 +12,11 @@ Usage: python benchmarks/ui_stall.py [MODEL.gguf]      (offscreen unless a displ
                                                           window's own work on each result is measured)
        python benchmarks/ui_stall.py --big-import MB      (import a generated ChatGPT export of MB
                                                           megabytes, then scroll the whole list)
+       python benchmarks/ui_stall.py --history 2000 [--max-seconds S]
+                                                         (the whole-history run through the window: the
+                                                          export of benchmarks/whole_history.py, every turn
+                                                          oldest first; also turns per minute and prompt
+                                                          tokens evaluated against the turns' own)
 """
 
 from __future__ import annotations
@@ -109,9 +114,21 @@ class SlotTimes:
                   f"max {cpus[-1]:5.1f} ms")
 
 
+def _option(name: str, kind: type) -> float | int | None:
+    """Take ``name VALUE`` out of sys.argv (what is left is the model path)."""
+    if name not in sys.argv:
+        return None
+    position = sys.argv.index(name)
+    value = kind(sys.argv[position + 1])
+    del sys.argv[position:position + 2]
+    return value
+
+
 def main() -> None:
     quiet_home()
     big = None
+    history = _option("--history", int)
+    max_seconds = _option("--max-seconds", float)
     if "--big-import" in sys.argv:
         position = sys.argv.index("--big-import")
         big = make_big_export(int(sys.argv[position + 1]))
@@ -143,7 +160,16 @@ def main() -> None:
         for owner_class in (MainWindow, ExtractionActions, ReviewController, ImportActions):
             if name in vars(owner_class):
                 setattr(owner_class, name, slots.wrap(name, getattr(owner_class, name)))
-    window = MainWindow(Store(db), Settings(model_path=str(model)), **({"client": client} if client else {}))
+    settings = Settings(model_path=str(model))
+    if history:  # the whole-history run: no plan dialog, oldest first, as benchmarks/whole_history.py
+        settings.extraction.confirm_turns = 1_000_000
+        settings.extraction.order = "oldest"
+        settings.extraction.timezone = "Europe/Lisbon"
+        from whole_history import make_export
+
+        big = Path(tempfile.mkdtemp()) / "conversations.json"
+        print(f"export: {make_export(history, big):,} user turns")
+    window = MainWindow(Store(db), settings, **({"client": client} if client else {}))
     for owner, attribute in (("store", "record_result"), ("turns", "refresh"), ("proposals", "refresh"),
                              ("conversations", "refresh_counts"), ("store", "pending_count"),
                              ("store", "start_run"), ("progress_label", "setText"), ("progress_bar", "setValue"),
@@ -200,6 +226,8 @@ def main() -> None:
     export = big or SAMPLE
     seconds = run_until(window.importer.finished, lambda: window.import_files([export]))
     phases["import"] = sorted(gaps)
+    if history:
+        big = None  # imported: what follows is the extraction
     if worst:
         print(f"stalls over 30 ms during the import (ms, at s): {worst}")
         for gap, start, end in sorted(worst_spans, reverse=True)[:3]:
@@ -234,8 +262,20 @@ def main() -> None:
         return
     slots.clear()
     load = os.getloadavg()[0]
+    results: list = []  # type: ignore[type-arg]
+    window.controller.resultReady.connect(results.append)
+    if history:
+        reporter = _progress_reporter(results, gaps, time.perf_counter())
+        ticker = QTimer(interval=60_000)
+        ticker.timeout.connect(reporter)
+        ticker.start()
+    if max_seconds:
+        QTimer.singleShot(int(max_seconds * 1000), window.controller.cancel)
     seconds = run_until(window.controller.finished, window.extraction.extract_all)
     phases["extraction"] = sorted(gaps)
+    if history:
+        ticker.stop()
+        _token_report(window, model, results, seconds)
     if worst:
         print(f"stalls over 30 ms during the extraction (ms, at s): {worst}")
     print(f"load average {load:.1f} before the extraction, {os.getloadavg()[0]:.1f} after")
@@ -249,6 +289,42 @@ def main() -> None:
     for name, values in phases.items():
         _report(name, values)
     window.close()
+
+
+def _progress_reporter(results: list, gaps: list[float], started: float):  # type: ignore[no-untyped-def,type-arg]
+    """A line a minute: turns done, their pace and the longest stall so far (the new gaps only:
+    the whole list would take longer to scan than a frame)."""
+    seen, longest = [0], [0.0]
+
+    def report() -> None:
+        elapsed = time.perf_counter() - started
+        longest[0] = max([longest[0], *gaps[seen[0]:]])
+        seen[0] = len(gaps)
+        print(f"  {len(results):5d} turns in {elapsed:7.0f} s, {60 * len(results) / elapsed:5.1f} turns/min; "
+              f"longest stall so far {longest[0]:.1f} ms; load {os.getloadavg()[0]:.1f}", flush=True)
+    return report
+
+
+def _token_report(window, model: Path, results: list, seconds: float) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Turns per minute, and prompt tokens evaluated against the lower bound: each turn's own
+    tokens (its prompt minus the prefix it shares with its day), counted with the model's vocabulary."""
+    from scallop_curator.extraction.plan import plan_local
+    from scallop_curator.extraction.prompt import load_prompt
+    from scallop_curator.ui.extraction_plan_dialog import clock_of
+
+    done = {(r.conversation_id, r.turn_index) for r in results}
+    cases = [case for cid in {r.conversation_id for r in results}
+             for case in window.store.conversation(cid).extraction_cases(*clock_of(window.settings))
+             if (case.conversation_id, case.turn_index) in done]
+    own = plan_local(model, load_prompt(window.settings.prompt_profile), cases, None).own_tokens
+    n = max(len(results), 1)
+    evaluated = sum(r.evaluated_tokens for r in results)
+    prompt = sum(r.prompt_tokens for r in results)
+    print(f"{len(results)} turns in {seconds:.1f} s: {60 * len(results) / seconds:.1f} turns/min "
+          f"({seconds / n:.2f} s/turn, model load included); parsed {sum(r.parse_ok for r in results)}, "
+          f"facts {sum(len(r.facts) for r in results)}")
+    print(f"prompt tokens {prompt:,} ({prompt / n:.0f}/turn); evaluated {evaluated:,} ({evaluated / n:.0f}/turn); "
+          f"lower bound (own tokens) {own:,} ({own / n:.0f}/turn); evaluated / lower bound {evaluated / max(own, 1):.3f}x")
 
 
 def _report(name: str, values: list[float]) -> None:
