@@ -10,7 +10,7 @@ import re
 import sqlite3
 import time
 from datetime import datetime, timezone
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,8 @@ from scallop_curator.store.records import (
 if TYPE_CHECKING:  # the import command loads neither: pydantic models, and sqlite-utils (see Store.db)
     import sqlite_utils
 
+    from scallop_curator.domain.clock import TimeGrain
+    from scallop_curator.domain.extraction_case import ExtractionCase
     from scallop_curator.domain.results import RunInfo, TurnResult
 
 log = logging.getLogger("store")
@@ -583,6 +585,14 @@ class Store:
             [conversation_id],
         ).fetchall()
         return {row[0] for row in rows}
+
+    def extraction_cases(self, conversation_ids: Sequence[str], zone: str | None = None,
+                         grain: TimeGrain = "day", only_new: bool = False) -> list[ExtractionCase]:
+        """The cases of these conversations in this order (``only_new``: turns with no result yet),
+        in a few queries: see ``case_reads``."""
+        from scallop_curator.store.case_reads import extraction_cases
+
+        return extraction_cases(self.conn, conversation_ids, zone, grain, only_new)
 
     def conversations_with_unextracted(self) -> list[str]:
         """Conversations, newest first, that still have a user turn with no result: what "extract

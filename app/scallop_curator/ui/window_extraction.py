@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QProgressBar, QWidget
 
 from scallop_curator.ui import plain
+from scallop_curator.ui.case_reader import CaseReader
 from scallop_curator.ui.widgets import set_progress
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 # imported where they are used, not with the window: start-up does not wait for them.
 
 log = logging.getLogger("ui")
+
+#: Up to this many conversations their cases are read on the UI thread (a few ms). More, up to a
+#: whole history (about 0.1 s for 2,000 turns in 667 conversations), are read on a thread.
+INLINE_CONVERSATIONS = 25
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class ExtractionActions(QObject):
         self.speed_meter: SpeedMeter | None = None  # the running job's measured speed, kept when it ends
         self._run: tuple[int, RunInfo] | None = None
         self._remaining: list[ExtractionCase] = []  # what a stopped extraction still has to do
+        self._cases = CaseReader(self)  # a whole history's cases, read off the UI thread
+        self._cases.failed.connect(self._cases_not_read)
         controller = self.controller
         controller.modelState.connect(self._model_state_changed)
         controller.progress.connect(self._progress)
@@ -213,31 +220,42 @@ class ExtractionActions(QObject):
 
     def unextracted_cases(self, conversation_ids: list[str]) -> list[ExtractionCase]:
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
-        cases = []
-        for cid in conversation_ids:
-            done = self.store.extracted_turn_indexes(cid)
-            cases.extend(c for c in self.store.conversation(cid).extraction_cases(*plan_ui.clock_of(self.settings))
-                         if c.turn_index not in done)
-        return cases
+        return self.store.extraction_cases(conversation_ids, *plan_ui.clock_of(self.settings), only_new=True)
 
     def _extract(self, conversation_ids: list[str], only_new: bool = False) -> None:
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
-        if self.controller.busy:
-            self.notify("An extraction is already running.", 3000)
+        if self._refuse_second_start():
             return
         prepared = self.model_spec()
         if prepared is None:
             return
         spec, info = prepared
-        if only_new:
-            cases = self.unextracted_cases(conversation_ids)
+
+        def begin(cases: list[ExtractionCase]) -> None:
+            if not cases:
+                self.notify("This conversation has no user turns to extract.", 4000)
+                return
+            plan_ui.begin_extraction(self, spec, info, cases, [self.review.current_conversation()])
+
+        zone, grain = plan_ui.clock_of(self.settings)
+        if len(conversation_ids) <= INLINE_CONVERSATIONS:
+            begin(self.store.extraction_cases(conversation_ids, zone, grain, only_new))
         else:
-            cases = [case for cid in conversation_ids
-                     for case in self.store.conversation(cid).extraction_cases(*plan_ui.clock_of(self.settings))]
-        if not cases:
-            self.notify("This conversation has no user turns to extract.", 4000)
-            return
-        plan_ui.begin_extraction(self, spec, info, cases, [self.review.current_conversation()])
+            self.notify(f"Reading {len(conversation_ids):,} conversations to extract…", 3000)
+            self._cases.read(self.store.path, conversation_ids, zone, grain, only_new, begin)
+
+    def _refuse_second_start(self) -> bool:
+        """True, with a note, while an extraction runs or is being prepared."""
+        if self.controller.busy:
+            self.notify("An extraction is already running.", 3000)
+        elif self._cases.reading:
+            self.notify("An extraction is being prepared.", 3000)
+        else:
+            return False
+        return True
+
+    def _cases_not_read(self, message: str) -> None:
+        plain.warning(self._parent, "Cannot extract", message)
 
     def start_job(self, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase]) -> None:
         """Start the job (the plan is decided); remembered in the store so Resume finds it after a restart."""
@@ -280,6 +298,9 @@ class ExtractionActions(QObject):
     def resume_extraction(self) -> None:
         """Carry on where a cancelled or failed extraction stopped, without redoing finished turns."""
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
+        if self._cases.reading:
+            self.notify("An extraction is being prepared.", 3000)
+            return
         cases = [] if self.controller.busy else self._stopped_job()
         if not cases:
             self.notify("There is no stopped extraction to resume.", 3000)

@@ -1,0 +1,77 @@
+"""Starting an extraction of many conversations reads their cases on a thread (``CaseReader``): the
+window stays responsive, a second start is refused meanwhile, the job gets the same turns as a read
+on the UI thread, and a store that cannot be read is a plain message with nothing started."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from helpers import import_and_wait
+from scallop_curator.store import case_reads
+from scallop_curator.ui import window_extraction
+from scallop_curator.ui.extraction_plan_dialog import clock_of
+
+
+def _spy_on_starts(window) -> list[list[tuple[str, int]]]:  # type: ignore[no-untyped-def]
+    started: list[list[tuple[str, int]]] = []
+    real_start = window.controller.start
+    window.controller.start = lambda spec, cases, sink=None: (
+        started.append([(c.conversation_id, c.turn_index) for c in cases]), real_start(spec, cases, sink))[1]
+    return started
+
+
+def test_many_conversations_are_read_on_a_thread_and_give_the_job_every_unextracted_turn(  # type: ignore[no-untyped-def]
+        qtbot, open_window, sample_export: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = open_window()
+    import_and_wait(qtbot, window, sample_export)
+    window.settings.extraction.confirm_turns = 1_000  # no plan dialog
+    ids = window.store.conversations_with_unextracted()
+    expected = {(c.conversation_id, c.turn_index)
+                for c in window.store.extraction_cases(ids, *clock_of(window.settings), only_new=True)}
+    monkeypatch.setattr(window_extraction, "INLINE_CONVERSATIONS", len(ids) - 1)
+    started = _spy_on_starts(window)
+
+    window.extraction.extract_all()
+    # The cases arrive through the UI thread's event loop, so nothing can have started yet.
+    assert window.extraction._cases.reading and not window.controller.busy and started == []
+    assert f"Reading {len(ids):,} conversations to extract" in window.notice_label.text()
+    window.extraction.extract_all()  # a second start while the first is being prepared
+    window.extraction.resume_extraction()
+    assert "An extraction is being prepared." in window.notice_label.text()
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000) as finished:
+        pass
+    assert finished.args == ["done"]
+    assert len(started) == 1 and len(started[0]) == len(expected) and set(started[0]) == expected
+    assert not window.extraction._cases.reading
+    assert window.store.conversations_with_unextracted() == []
+
+
+def test_a_store_that_cannot_be_read_is_a_plain_message_and_nothing_starts(  # type: ignore[no-untyped-def]
+        qtbot, open_window, sample_export: Path, monkeypatch: pytest.MonkeyPatch, dialogs) -> None:
+    window = open_window()
+    import_and_wait(qtbot, window, sample_export)
+    monkeypatch.setattr(window_extraction, "INLINE_CONVERSATIONS", 0)
+    started = _spy_on_starts(window)
+
+    def unreadable(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise sqlite3.DatabaseError("file is not a database")
+
+    readable = case_reads.extraction_cases
+    monkeypatch.setattr(case_reads, "extraction_cases", unreadable)
+    shown: list[str] = []
+    dialogs.answer("QMessageBox.warning", lambda _parent, _title, text, *_rest: (
+        shown.append(text), QMessageBox.StandardButton.Ok)[1])
+    window.extraction.extract_all()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert str(window.store.path) in shown[0] and "file is not a database" in shown[0]
+    assert started == [] and not window.controller.busy and not window.extraction._cases.reading
+
+    monkeypatch.setattr(case_reads, "extraction_cases", readable)  # the next start is not refused as "being prepared"
+    window.settings.extraction.confirm_turns = 1_000
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000):
+        window.extraction.extract_all()
+    assert len(started) == 1 and window.store.conversations_with_unextracted() == []
