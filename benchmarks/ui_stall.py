@@ -43,7 +43,7 @@ def make_big_export(megabytes: int) -> Path:
 
 UI_SLOTS = ("import_files", "_import_finished", "_import_done", "select_conversation", "extract_all", "model_spec", "_memory_is_enough", "start_job", "_store_result", "_progress",
             "_model_state_changed", "refresh_proposals", "update_titles", "_update_status", "select_proposal",
-            "_show_progress", "_extraction_finished", "on_changes")
+            "_show_progress", "_extraction_finished", "on_changes", "_deliver")
 
 
 class SlotTimes:
@@ -147,6 +147,7 @@ def main() -> None:
     from scallop_curator.settings import Settings
     from scallop_curator.store import Store
     from scallop_curator.ui.app import favour_ui_thread, settle_heap
+    from scallop_curator.ui.case_reader import CaseReader
     from scallop_curator.ui.main_window import MainWindow
     from scallop_curator.ui.review_controller import ReviewController
     from scallop_curator.ui.window_extraction import ExtractionActions
@@ -157,7 +158,7 @@ def main() -> None:
     db = Path(tempfile.mkdtemp()) / "bench.db"
     slots = SlotTimes()
     for name in UI_SLOTS:  # before the window connects them; names another layout lacks are skipped
-        for owner_class in (MainWindow, ExtractionActions, ReviewController, ImportActions):
+        for owner_class in (MainWindow, ExtractionActions, ReviewController, ImportActions, CaseReader):
             if name in vars(owner_class):
                 setattr(owner_class, name, slots.wrap(name, getattr(owner_class, name)))
     settings = Settings(model_path=str(model))

@@ -75,3 +75,26 @@ def test_a_store_that_cannot_be_read_is_a_plain_message_and_nothing_starts(  # t
     with qtbot.waitSignal(window.controller.finished, timeout=60_000):
         window.extraction.extract_all()
     assert len(started) == 1 and window.store.conversations_with_unextracted() == []
+
+
+def test_resuming_a_stopped_whole_history_after_a_restart_reads_its_cases_on_a_thread(  # type: ignore[no-untyped-def]
+        qtbot, open_window, sample_export: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    window = open_window()
+    import_and_wait(qtbot, window, sample_export)
+    ids = window.store.conversations_with_unextracted()
+    window.store.set_meta("extraction.job", json.dumps(ids))  # as a job killed before its first result leaves it
+    window.settings.extraction.confirm_turns = 1_000
+    monkeypatch.setattr(window_extraction, "INLINE_CONVERSATIONS", 0)
+    started = _spy_on_starts(window)
+    expected = {(c.conversation_id, c.turn_index)
+                for c in window.store.extraction_cases(ids, *clock_of(window.settings), only_new=True)}
+
+    window.extraction.resume_extraction()
+    assert window.extraction._cases.reading and started == []
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000) as finished:
+        pass
+    assert finished.args == ["done"] and len(started) == 1 and set(started[0]) == expected
+    window.extraction.resume_extraction()  # nothing is left
+    assert "There is no stopped extraction to resume." in window.notice_label.text()

@@ -237,12 +237,19 @@ class ExtractionActions(QObject):
                 return
             plan_ui.begin_extraction(self, spec, info, cases, [self.review.current_conversation()])
 
+        self._with_cases(conversation_ids, only_new, begin)
+
+    def _with_cases(self, conversation_ids: list[str], only_new: bool,
+                    then: Callable[[list[ExtractionCase]], None]) -> None:
+        """Read these conversations' cases and hand them to ``then``: at once for a few, from a
+        thread (``then`` runs on the UI thread when they arrive) for many."""
+        from scallop_curator.ui import extraction_plan_dialog as plan_ui
         zone, grain = plan_ui.clock_of(self.settings)
         if len(conversation_ids) <= INLINE_CONVERSATIONS:
-            begin(self.store.extraction_cases(conversation_ids, zone, grain, only_new))
+            then(self.store.extraction_cases(conversation_ids, zone, grain, only_new))
         else:
             self.notify(f"Reading {len(conversation_ids):,} conversations to extract…", 3000)
-            self._cases.read(self.store.path, conversation_ids, zone, grain, only_new, begin)
+            self._cases.read(self.store.path, conversation_ids, zone, grain, only_new, then)
 
     def _refuse_second_start(self) -> bool:
         """True, with a note, while an extraction runs or is being prepared."""
@@ -278,15 +285,6 @@ class ExtractionActions(QObject):
         saved = self.store.get_meta("extraction.job")
         return list(json.loads(saved)) if saved else []
 
-    def _stopped_job(self) -> list[ExtractionCase]:
-        """What the stopped extraction still has to do: known exactly in this session; after a
-        restart, the turns without a result in the conversations it was working on."""
-        if self._remaining:
-            return list(self._remaining)
-        ids = self._stopped_job_conversations()
-        known = set(self.store.conversation_ids()) if ids else set()
-        return self.unextracted_cases([i for i in ids if i in known])
-
     def _stopped_job_size(self) -> int:
         from scallop_curator.store.skips import skipped_total
         if self._remaining:
@@ -296,18 +294,35 @@ class ExtractionActions(QObject):
                    - skipped_total(self.store, ids))  # skipped turns wait for the user, not for Resume
 
     def resume_extraction(self) -> None:
-        """Carry on where a cancelled or failed extraction stopped, without redoing finished turns."""
+        """Carry on where a cancelled or failed extraction stopped, without redoing finished turns:
+        what this session knows is left, or after a restart the turns without a result in the
+        conversations the stopped job was working on."""
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
         if self._cases.reading:
             self.notify("An extraction is being prepared.", 3000)
             return
-        cases = [] if self.controller.busy else self._stopped_job()
-        if not cases:
+        ids: list[str] = []
+        if not self.controller.busy and not self._remaining:
+            stopped = self._stopped_job_conversations()
+            known = set(self.store.conversation_ids()) if stopped else set()
+            ids = [i for i in stopped if i in known]
+        if self.controller.busy or not (self._remaining or ids):
             self.notify("There is no stopped extraction to resume.", 3000)
             return
         prepared = self.model_spec()
-        if prepared is not None:
+        if prepared is None:
+            return
+
+        def begin(cases: list[ExtractionCase]) -> None:
+            if not cases:
+                self.notify("There is no stopped extraction to resume.", 3000)
+                return
             plan_ui.begin_extraction(self, *prepared, cases, [self.review.current_conversation()])
+
+        if self._remaining:
+            begin(list(self._remaining))
+        else:
+            self._with_cases(ids, True, begin)
 
     def update_resume_hint(self) -> None:
         """A lasting hint (not a passing note) while a stopped extraction has turns left; it is
