@@ -1,6 +1,6 @@
 """Written by ``python -m scallop_curator.store.fresh_schema`` (see ``fresh_schema.py``); do not edit."""
 
-VERSION = 8
+VERSION = 9
 STATEMENTS: tuple[str, ...] = (
     'CREATE TABLE "conversations" (\n   "id" TEXT PRIMARY KEY,\n   "title" TEXT,\n   "created_at" TEXT,\n   "updated_at" TEXT,\n   "source_file" TEXT,\n   "format" TEXT,\n   "imported_at" TEXT\n)',
     'CREATE INDEX "idx_conversations_created_at"\n    ON "conversations" ("created_at")',
@@ -44,6 +44,7 @@ STATEMENTS: tuple[str, ...] = (
     'CREATE INDEX idx_memories_conversation ON memories(conversation_id)',
     'CREATE INDEX idx_memories_created ON memories(created_at)',
     "CREATE TRIGGER memories_fts_update AFTER UPDATE OF content, subject ON memories\n        WHEN old.content IS NOT new.content OR old.subject IS NOT new.subject BEGIN\n        INSERT INTO memories_fts (memories_fts, rowid, content, subject)\n        VALUES ('delete', old.id, old.content, old.subject);\n        INSERT INTO memories_fts (rowid, content, subject) VALUES (new.id, new.content, new.subject); END",
+    'CREATE TABLE write_marks (\n         writer TEXT PRIMARY KEY,\n         commits INTEGER NOT NULL,\n         last_at TEXT NOT NULL)',
     'INSERT INTO "memories_fts" ("memories_fts", rank) VALUES (\'usermerge\', 2)',
-    'INSERT INTO "meta" VALUES (\'schema_version\', \'8\')',
+    'INSERT INTO "meta" VALUES (\'schema_version\', \'9\')',
 )

@@ -65,3 +65,4 @@ from scallop_curator.store import migration_memories  # noqa: E402,F401
 from scallop_curator.store import migration_prompt_profile  # noqa: E402,F401
 from scallop_curator.store import migration_skips  # noqa: E402,F401
 from scallop_curator.store import migration_memory_journal  # noqa: E402,F401
+from scallop_curator.store import migration_write_marks  # noqa: E402,F401

@@ -18,7 +18,7 @@ from scallop_curator.domain.conversation import Conversation
 from scallop_curator.domain.fact_fields import EDITABLE_FIELDS  # kept as a JSON overlay of the user's changes
 from scallop_curator.domain.review import Status
 from scallop_curator.importers.base import ImportedFile
-from scallop_curator.store import fresh_schema, memories, migrations, schema
+from scallop_curator.store import fresh_schema, memories, migrations, schema, write_marks
 from scallop_curator.store.relation_cache import RelationCache
 from scallop_curator.store.turn_inserts import TurnInserts
 from scallop_curator.store.write_turns import WalCheckpoints, WriteTurns, writing_here
@@ -121,11 +121,14 @@ _KEEP = object()  # a decision that leaves the proposal's field edits as they ar
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike[str], session: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], session: bool = True, writer: str | None = None) -> None:
         """``session=False``: a helper connection (a background export) that makes no undoable
-        decisions, so it claims no session and never adopts the window's undo history."""
+        decisions, so it claims no session and never adopts the window's undo history.
+        ``writer``: the tag its commits are counted under (``write_marks``); a window's helper
+        connections take the window's, so the window does not take their commits for another's."""
         self.path = Path(path)
         self.origin = ""
+        self.writer = writer or os.urandom(8).hex()
         self._turns = WriteTurns(self.path)
         self.last_touched: set[int] = set()  # memory ids the latest decision touched (for Changes)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,6 +149,7 @@ class Store:
 
                 with self._immediate():
                     self.origin = claim_origin(self.db)
+                    write_marks.forget_old(conn)
             self.relations = RelationCache(conn)
         except migrations.NewerStore as error:
             raise StoreError(f"{self.path} was written by a newer Scallop Curator ({error}); "
@@ -206,8 +210,11 @@ class Store:
             return
         with contextlib.nullcontext() if long_write else writing_here(self.path):
             self._begin_writing(conn)
+            before = conn.total_changes
             try:
                 yield
+                if conn.total_changes != before:
+                    write_marks.mark(conn, self.writer)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -256,6 +263,11 @@ class Store:
     def data_version(self) -> int:
         """Changes when another connection commits to the store (never for this one's own commits)."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def other_writers(self) -> tuple[int, int]:
+        """(writers, commits) of the connections not tagged as this one's writer: it changes when
+        another window or the CLI commits, not when this one's helper connections do."""
+        return write_marks.others(self.conn, self.writer)
 
     def close(self) -> None:
         if self.origin:

@@ -46,6 +46,8 @@ class ResultSink:
     db_path: Path
     run_id: int
     info: RunInfo
+    #: The window store's writer tag: its commits are the window's own, not another program's.
+    writer: str | None = None
 
 
 @dataclass
@@ -174,11 +176,12 @@ class ExtractionController(UiRelay):
     def _record(self, sink: ResultSink, result: TurnResult) -> str | None:
         """Store one result through this thread's connection; the reason when it could not be."""
         try:
-            if self._store is None or self._store.path != sink.db_path:
+            if self._store is None or self._store.path != sink.db_path or self._store.writer != sink.writer:
                 if self._store is not None:
                     self._store.close()
                     self._store = None
-                self._store = Store(sink.db_path, session=False)  # a helper connection: no undo session of its own
+                # A helper connection: no undo session of its own, the window's writer tag.
+                self._store = Store(sink.db_path, session=False, writer=sink.writer)
             self._store.record_result(sink.run_id, sink.info, result)
         except (StoreError, KeyError) as error:
             log.warning("could not store result for turn %s: %s", result.turn_index, error)

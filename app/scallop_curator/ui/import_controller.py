@@ -36,9 +36,12 @@ class ImportController(UiRelay):
     needsSpeaker = Signal(str, list)
     finished = Signal(str)
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, writer: str | None = None) -> None:
+        """``writer``: the window store's writer tag (see ``write_marks``): the import's batches are
+        the window's own commits, which it publishes itself, not another program's."""
         super().__init__()
         self._db_path = db_path
+        self._writer = writer
         self._jobs: queue.Queue[tuple[Path, ImportOptions | None] | None] = queue.Queue()
         self._cancel = threading.Event()
         self._lock = threading.Lock()
@@ -79,7 +82,8 @@ class ImportController(UiRelay):
             path, options = job
             try:
                 if store is None:
-                    store = Store(self._db_path, session=False)  # a helper connection: no undo session of its own
+                    # A helper connection: no undo session of its own, the window's writer tag.
+                    store = Store(self._db_path, session=False, writer=self._writer)
                 self._import_one(store, path, options)
             except Exception:  # a bug must not kill the thread; the user still gets a message
                 log.exception("import of %s failed", path)

@@ -34,6 +34,7 @@ class OperationsRunner(QObject):
         self._store = store
         self._views: list[Callable[[Changes], None]] = []
         self._version = self._read_version()
+        self._others = self._read_others()
         self.watcher = QTimer(self, interval=watch_ms)
         self.watcher.timeout.connect(self.check_external)
         if watch_ms > 0:
@@ -83,11 +84,24 @@ class OperationsRunner(QObject):
         except Exception:  # noqa: BLE001 - a closed or busy store is looked at again next tick
             return None
 
+    def _read_others(self) -> tuple[int, int] | None:
+        try:
+            return self._store.other_writers()
+        except Exception:  # noqa: BLE001 - as _read_version
+            return None
+
     def check_external(self) -> bool:
-        """Publish ``EXTERNAL`` when another connection committed since we last looked."""
+        """Publish ``EXTERNAL`` when another window or program committed since we last looked. The
+        window's own helper connections (an extraction's results, an import's batches) move
+        ``data_version`` too, but they publish what they changed themselves: their commits are
+        counted under the window's writer tag, so they cause no full re-read."""
         version = self._read_version()
         if version is None or version == self._version:
             return False
+        others = self._read_others()
         self._version = version
+        if others is not None and others == self._others:
+            return False
+        self._others = others
         self.publish(EXTERNAL)
         return True

@@ -278,7 +278,7 @@ class ExtractionActions(QObject):
         # The controller stores each result on its own thread before handing it over.
         from scallop_curator.ui.extraction_controller import ResultSink
 
-        self.controller.start(spec, cases, ResultSink(self.store.path, *self._run))
+        self.controller.start(spec, cases, ResultSink(self.store.path, *self._run, writer=self.store.writer))
 
     # ------------------------------------------------------------------ resuming
     def _stopped_job_conversations(self) -> list[str]:

@@ -33,7 +33,8 @@ class ImportActions(QObject):
 
     def __init__(self, parent: QWidget, store_path: Path, settings: Settings, status: ExtractionStatus,
                  ops: OperationsRunner, review: ReviewController, notify: Callable[[str, int], None],
-                 extracting: Callable[[], bool], status_changed: Callable[[], None]) -> None:
+                 extracting: Callable[[], bool], status_changed: Callable[[], None],
+                 writer: str | None = None) -> None:
         from scallop_curator.ui.import_controller import ImportController
 
         super().__init__(parent)
@@ -45,8 +46,9 @@ class ImportActions(QObject):
         self.notify = notify
         self._extracting = extracting  # an extraction's progress stays up when an import ends
         self._status_changed = status_changed
-        self.importer = ImportController(store_path)
+        self.importer = ImportController(store_path, writer)
         self._import_new: str | None = None  # the first conversation of the last file imported
+        self._file_published = False  # a file of this import was published when it was done
         self.importer.progress.connect(self._import_progress)
         self.importer.fileDone.connect(self._import_done)
         self.importer.fileFailed.connect(lambda message: plain.warning(parent, "Could not import", message))
@@ -89,6 +91,8 @@ class ImportActions(QObject):
             self.status.progress_label.setText(f"reading {name}")
 
     def _import_done(self, summary: ImportSummary, first_ids: list[str]) -> None:
+        from scallop_curator.store.changes import Changes
+
         name = Path(summary.source).name
         message = (f"{name}: {summary.new_conversations:,} new conversations, "
                    f"{summary.new_turns:,} new turns ({summary.format_name})")
@@ -105,6 +109,9 @@ class ImportActions(QObject):
         self.notify(message, 8000)
         if first_ids:
             self._import_new = first_ids[0]
+        # Each file's conversations show as soon as it is in, not when the last queued file is.
+        self.ops.publish(Changes(imported=True))
+        self._file_published = True
 
     def _ask_speaker(self, path: str, logs: list[SpeakerLog]) -> None:
         """Who is the user, log by log; cancelling imports nothing of that file."""
@@ -123,8 +130,10 @@ class ImportActions(QObject):
         if status == "cancelled":
             self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
         # What the import thread committed reaches every view as Changes (the memories view's
-        # source list too), as any other change does.
-        self.ops.publish(Changes(imported=True))
+        # source list too), as any other change does: after each file, or here.
+        if not self._file_published:
+            self.ops.publish(Changes(imported=True))
+        self._file_published = False
         if self._import_new:
             self.review.select_conversation(self._import_new)
         else:
