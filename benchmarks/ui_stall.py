@@ -12,11 +12,14 @@ Usage: python benchmarks/ui_stall.py [MODEL.gguf]      (offscreen unless a displ
                                                           window's own work on each result is measured)
        python benchmarks/ui_stall.py --big-import MB      (import a generated ChatGPT export of MB
                                                           megabytes, then scroll the whole list)
-       python benchmarks/ui_stall.py --history 2000 [--max-seconds S]
+       python benchmarks/ui_stall.py --history 2000 [--max-seconds S] [--db PATH]
                                                          (the whole-history run through the window: the
                                                           export of benchmarks/whole_history.py, every turn
                                                           oldest first; also turns per minute and prompt
-                                                          tokens evaluated against the turns' own)
+                                                          tokens evaluated against the turns' own. --db
+                                                          keeps the store: run again with it to resume, as
+                                                          the window does; the export is the same bytes, so
+                                                          its import adds nothing the second time)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import SAMPLE, model_path, quiet_home
 
@@ -114,7 +118,7 @@ class SlotTimes:
                   f"max {cpus[-1]:5.1f} ms")
 
 
-def _option(name: str, kind: type) -> float | int | None:
+def _option(name: str, kind: type) -> Any:
     """Take ``name VALUE`` out of sys.argv (what is left is the model path)."""
     if name not in sys.argv:
         return None
@@ -129,6 +133,7 @@ def main() -> None:
     big = None
     history = _option("--history", int)
     max_seconds = _option("--max-seconds", float)
+    kept_db = _option("--db", Path)
     if "--big-import" in sys.argv:
         position = sys.argv.index("--big-import")
         big = make_big_export(int(sys.argv[position + 1]))
@@ -155,7 +160,7 @@ def main() -> None:
 
     app = QApplication([])
     model = model_path(sys.argv)
-    db = Path(tempfile.mkdtemp()) / "bench.db"
+    db = kept_db or Path(tempfile.mkdtemp()) / "bench.db"
     slots = SlotTimes()
     for name in UI_SLOTS:  # before the window connects them; names another layout lacks are skipped
         for owner_class in (MainWindow, ExtractionActions, ReviewController, ImportActions, CaseReader):
@@ -266,6 +271,13 @@ def main() -> None:
     results: list = []  # type: ignore[type-arg]
     window.controller.resultReady.connect(results.append)
     if history:
+        before = window.store.conn.execute("SELECT COUNT(DISTINCT turn_id) FROM turn_results").fetchone()[0]
+        left = window.store.unextracted_turn_count()
+        print(f"turns extracted before this run (a store kept with --db): {before:,}; to extract now: {left:,}",
+              flush=True)
+        if not left:
+            window.close()
+            return
         reporter = _progress_reporter(results, gaps, time.perf_counter())
         ticker = QTimer(interval=60_000)
         ticker.timeout.connect(reporter)
