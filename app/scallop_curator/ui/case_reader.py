@@ -23,8 +23,6 @@ log = logging.getLogger("ui")
 class CaseReader(UiRelay):
     """One read at a time; its result goes to the callback given with it, on the UI thread."""
 
-    #: The read finished and its callback ran.
-    ready = Signal()
     #: A plain message: the store could not be read.
     failed = Signal(str)
     _read = Signal(object, object)  # (cases, callback), posted by the thread
@@ -68,7 +66,4 @@ class CaseReader(UiRelay):
 
     def _deliver(self, cases: list[ExtractionCase], then: Callable[[list[ExtractionCase]], None]) -> None:
         self.reading = False
-        try:
-            then(cases)
-        finally:
-            self.ready.emit()
+        then(cases)
