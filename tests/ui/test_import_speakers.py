@@ -51,9 +51,11 @@ def test_every_pair_is_imported_with_its_own_user(qtbot, open_window, tmp_path, 
 
     monkeypatch.setattr(SpeakerDialog, "exec", choose)
     window = open_window()
-    with qtbot.waitSignal(window.importer.finished, timeout=60_000):
+    # The first pass only asks (its own `finished` comes before the second pass is done, and that
+    # pass may commit before its fileDone is delivered): wait for the file itself.
+    with qtbot.waitSignal(window.importer.fileDone, timeout=60_000):
         window.import_files([pairs_file(tmp_path)])
-    qtbot.waitUntil(lambda: window.conversations.total == 3, timeout=60_000)
+    assert window.conversations.total == 3
     assert asked == [LOGS]
     users = {cid: next(t.text for t in window.store.conversation(cid).turns if t.role == "user")
              for cid in window.store.conversation_ids()}
