@@ -129,6 +129,7 @@ class Store:
         self.path = Path(path)
         self.origin = ""
         self.writer = writer or os.urandom(8).hex()
+        self.own_commits = 0  # marked by this connection: the rest under its tag are its helpers'
         self._turns = WriteTurns(self.path)
         self.last_touched: set[int] = set()  # memory ids the latest decision touched (for Changes)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -213,13 +214,16 @@ class Store:
             before = conn.total_changes
             try:
                 yield
-                if conn.total_changes != before:
+                marked = conn.total_changes != before
+                if marked:
                     write_marks.mark(conn, self.writer)
+                conn.execute("COMMIT")
             except BaseException:
+                # also a failed COMMIT: a transaction left open would swallow every later write
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            self.own_commits += marked
 
     def _begin_writing(self, conn: sqlite3.Connection) -> None:
         """``BEGIN IMMEDIATE``, asking again every half millisecond while another connection writes.
@@ -264,10 +268,12 @@ class Store:
         """Changes when another connection commits to the store (never for this one's own commits)."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def other_writers(self) -> tuple[int, int]:
-        """(writers, commits) of the connections not tagged as this one's writer: it changes when
-        another window or the CLI commits, not when this one's helper connections do."""
-        return write_marks.others(self.conn, self.writer)
+    def write_counts(self) -> tuple[int, int]:
+        """(commits of other writers, commits of this connection's helpers): the first moves when
+        another window or the CLI commits, the second when a helper connection sharing this one's
+        tag does (an extraction's results, an import's batches)."""
+        others, own = write_marks.counts(self.conn, self.writer)
+        return others, own - self.own_commits
 
     def close(self) -> None:
         if self.origin:

@@ -20,9 +20,12 @@ STATEMENTS = [
          last_at TEXT NOT NULL)""",
 ]
 
-#: A writer not seen for this long is forgotten when a window opens the store (one row per CLI run
-#: would otherwise pile up). Forgetting one only makes a watching window re-read once.
+#: A writer not seen for this long is folded into one row when a window opens the store (one row
+#: per CLI run would otherwise pile up).
 FORGET_AFTER = timedelta(days=1)
+
+#: The row forgotten writers' commits are added to, so that the others' sum of commits only grows.
+FOLDED = "(forgotten)"
 
 
 def _now() -> str:
@@ -36,13 +39,25 @@ def mark(conn: sqlite3.Connection, writer: str) -> None:
                  [writer, _now()])
 
 
-def others(conn: sqlite3.Connection, writer: str) -> tuple[int, int]:
-    """(writers, commits) of every writer but ``writer``: it changes when another one commits."""
-    count, commits = conn.execute("SELECT COUNT(*), COALESCE(SUM(commits), 0) FROM write_marks WHERE writer != ?",
-                                  [writer]).fetchone()
-    return int(count), int(commits)
+def counts(conn: sqlite3.Connection, writer: str) -> tuple[int, int]:
+    """(commits of every other writer, commits under ``writer``'s own tag). The first only grows
+    (see ``forget_old``), so any change means another writer committed."""
+    others, own = conn.execute(
+        "SELECT COALESCE(SUM(CASE WHEN writer != ? THEN commits END), 0), "
+        "COALESCE(SUM(CASE WHEN writer = ? THEN commits END), 0) FROM write_marks", [writer, writer]).fetchone()
+    return int(others), int(own)
 
 
 def forget_old(conn: sqlite3.Connection) -> None:
+    """Fold the writers unseen for a day into one row. Dropping their rows made the others' total go
+    back: a new CLI run's three commits could exactly replace a forgotten run's three, and a window
+    watching the store saw nothing change."""
     cutoff = (datetime.now(timezone.utc) - FORGET_AFTER).isoformat(timespec="seconds")
-    conn.execute("DELETE FROM write_marks WHERE last_at < ?", [cutoff])
+    (old,) = conn.execute("SELECT COALESCE(SUM(commits), 0) FROM write_marks WHERE last_at < ? AND writer != ?",
+                          [cutoff, FOLDED]).fetchone()
+    if not old:
+        return
+    conn.execute("INSERT INTO write_marks (writer, commits, last_at) VALUES (?, ?, ?) ON CONFLICT(writer) "
+                 "DO UPDATE SET commits = commits + excluded.commits, last_at = excluded.last_at",
+                 [FOLDED, int(old), _now()])
+    conn.execute("DELETE FROM write_marks WHERE last_at < ? AND writer != ?", [cutoff, FOLDED])

@@ -34,7 +34,7 @@ class OperationsRunner(QObject):
         self._store = store
         self._views: list[Callable[[Changes], None]] = []
         self._version = self._read_version()
-        self._others = self._read_others()
+        self._counts = self._read_counts()
         self.watcher = QTimer(self, interval=watch_ms)
         self.watcher.timeout.connect(self.check_external)
         if watch_ms > 0:
@@ -51,8 +51,7 @@ class OperationsRunner(QObject):
             log.warning("%s: %s", title, error)
             self.show_error(title, str(error))
             return None
-        self._version = self._read_version()  # our own commits never move data_version; others' may have
-        self.publish(changes)
+        self.publish(changes)  # (our own commits never move data_version: the watcher is not fooled)
         return changes
 
     def run_value(self, operation: Callable[[], tuple[T, Changes]], title: str = "Not saved") -> T | None:
@@ -84,24 +83,28 @@ class OperationsRunner(QObject):
         except Exception:  # noqa: BLE001 - a closed or busy store is looked at again next tick
             return None
 
-    def _read_others(self) -> tuple[int, int] | None:
+    def _read_counts(self) -> tuple[int, int] | None:
         try:
-            return self._store.other_writers()
+            return self._store.write_counts()
         except Exception:  # noqa: BLE001 - as _read_version
             return None
 
     def check_external(self) -> bool:
-        """Publish ``EXTERNAL`` when another window or program committed since we last looked. The
-        window's own helper connections (an extraction's results, an import's batches) move
-        ``data_version`` too, but they publish what they changed themselves: their commits are
-        counted under the window's writer tag, so they cause no full re-read."""
+        """Publish ``EXTERNAL`` when another window or program committed since we last looked.
+
+        ``data_version`` moves for any other connection's commit, the window's own helpers' too (an
+        extraction's results, an import's batches), which publish what they changed themselves.
+        Their commits are counted under the window's writer tag (``write_marks``), so a move is
+        another program's when another writer's count moved, or when no helper committed: a
+        program that does not count its commits (the sqlite3 shell, an older app) still refreshes
+        the views, unless it commits in the same second as a helper."""
         version = self._read_version()
         if version is None or version == self._version:
             return False
-        others = self._read_others()
+        counts = self._read_counts()
         self._version = version
-        if others is not None and others == self._others:
-            return False
-        self._others = others
+        before, self._counts = self._counts, counts
+        if before is not None and counts is not None and counts[0] == before[0] and counts[1] != before[1]:
+            return False  # only this window's helpers committed
         self.publish(EXTERNAL)
         return True
