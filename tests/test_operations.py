@@ -172,6 +172,31 @@ def test_import_commits_in_batches_and_a_cancel_takes_it_back(tmp_path: Path, sa
     fresh.close()
 
 
+def test_a_bug_in_the_middle_of_an_import_takes_it_back_too(tmp_path: Path, sample_export: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only a cancel or a store error: any failure after a batch committed leaves no half file."""
+    monkeypatch.setattr(store_module, "IMPORT_BATCH", 1)
+    monkeypatch.setattr(store_module, "IMPORT_BATCH_MAX_SECONDS", 0.0)
+    imported = load_export(sample_export)
+    store = Store(tmp_path / "failed.db")
+    merge = store._merge_conversation
+    merged: list[str] = []
+
+    def fail_on_the_second(conversation, *args):  # type: ignore[no-untyped-def]
+        if merged:
+            raise RuntimeError("a bug")
+        merged.append(conversation.id)
+        return merge(conversation, *args)
+
+    monkeypatch.setattr(store, "_merge_conversation", fail_on_the_second)
+    with pytest.raises(RuntimeError):
+        store.import_file(imported, str(sample_export))
+    assert merged  # the first conversation's batch had committed
+    assert store.conversation_count() == 0
+    assert store.db.execute("SELECT COUNT(*) FROM turns").fetchone()[0] == 0
+    store.close()
+
+
 def test_undo_undoes_only_this_sessions_decisions(db_path: Path) -> None:
     first, second = Store(db_path), Store(db_path)
     assert first.origin != second.origin

@@ -343,7 +343,7 @@ class Store:
                             break
                     inserts.flush()
                 checkpoints.request()
-        except (ImportCancelled, sqlite3.Error) as error:
+        except BaseException as error:  # cancelled, a store error, or a bug: no half-imported file
             self._take_back(created, grown, first_turn)
             if isinstance(error, sqlite3.Error):
                 raise _friendly(self.path, error) from error
