@@ -9,8 +9,10 @@ def import_and_wait(qtbot, window, path: Path) -> None:  # type: ignore[no-untyp
         window.import_files([path])
 
 
-def write_chatgpt_export(path: Path, conversations: list[tuple[str, int, list[tuple[str, str]]]]) -> Path:
-    """A minimal ChatGPT ``conversations.json``: (title, create_time, [(role, text), ...]) each."""
+def write_chatgpt_export(path: Path, conversations: list[tuple[str, int, list[tuple[str, str]]]],
+                         prefix: str = "conv") -> Path:
+    """A minimal ChatGPT ``conversations.json``: (title, create_time, [(role, text), ...]) each;
+    their ids are ``prefix-0``, ``prefix-1``…, so exports of one account share them."""
     import json
 
     exported = []
@@ -30,8 +32,8 @@ def write_chatgpt_export(path: Path, conversations: list[tuple[str, int, list[tu
             mapping[parent]["children"].append(node)
             parent = node
         exported.append({"title": title, "create_time": created, "update_time": created + 3600,
-                         "mapping": mapping, "current_node": parent, "id": f"conv-{number}",
-                         "conversation_id": f"conv-{number}"})
+                         "mapping": mapping, "current_node": parent, "id": f"{prefix}-{number}",
+                         "conversation_id": f"{prefix}-{number}"})
     path.write_text(json.dumps(exported), encoding="utf-8")
     return path
 

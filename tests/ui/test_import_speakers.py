@@ -55,7 +55,7 @@ def test_every_pair_is_imported_with_its_own_user(qtbot, open_window, tmp_path, 
     # pass may commit before its fileDone is delivered): wait for the file itself.
     with qtbot.waitSignal(window.importer.fileDone, timeout=60_000):
         window.import_files([pairs_file(tmp_path)])
-    assert window.conversations.total == 3
+    qtbot.waitUntil(lambda: window.conversations.total == 3, timeout=60_000)
     assert asked == [LOGS]
     users = {cid: next(t.text for t in window.store.conversation(cid).turns if t.role == "user")
              for cid in window.store.conversation_ids()}

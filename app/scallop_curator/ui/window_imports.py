@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
+#: Files done within this long reach the views in one re-read (a drop of 300 small transcripts is
+#: not 300 re-reads of the conversation list).
+PUBLISH_MS = 300
+
 
 class ImportActions(QObject):
     """Imports for one window: its settings remember the last folder, its status bar shows the
@@ -48,10 +52,12 @@ class ImportActions(QObject):
         self._status_changed = status_changed
         self.importer = ImportController(store_path, writer)
         self._import_new: str | None = None  # the first conversation of the last file imported
-        self._file_published = False  # a file of this import was published when it was done
+        self._stale = False  # the import thread committed or took back what the views have not heard of
+        self._publish_timer = QTimer(self, singleShot=True, interval=PUBLISH_MS)
+        self._publish_timer.timeout.connect(self._publish)
         self.importer.progress.connect(self._import_progress)
         self.importer.fileDone.connect(self._import_done)
-        self.importer.fileFailed.connect(lambda message: plain.warning(parent, "Could not import", message))
+        self.importer.fileFailed.connect(self._file_failed)
         self.importer.needsSpeaker.connect(self._ask_speaker)
         self.importer.finished.connect(self._import_finished)
 
@@ -91,8 +97,6 @@ class ImportActions(QObject):
             self.status.progress_label.setText(f"reading {name}")
 
     def _import_done(self, summary: ImportSummary, first_ids: list[str]) -> None:
-        from scallop_curator.store.changes import Changes
-
         name = Path(summary.source).name
         message = (f"{name}: {summary.new_conversations:,} new conversations, "
                    f"{summary.new_turns:,} new turns ({summary.format_name})")
@@ -110,8 +114,22 @@ class ImportActions(QObject):
         if first_ids:
             self._import_new = first_ids[0]
         # Each file's conversations show as soon as it is in, not when the last queued file is.
+        self._stale = True
+        if not self._publish_timer.isActive():
+            self._publish_timer.start()
+
+    def _file_failed(self, message: str) -> None:
+        self._stale = True  # its batches may have shown before it was taken back
+        plain.warning(self._parent, "Could not import", message)
+
+    def _publish(self) -> None:
+        """What the import thread committed reaches every view as Changes (the memories view's
+        source list too), as any other change does."""
+        from scallop_curator.store.changes import Changes
+
+        self._publish_timer.stop()
+        self._stale = False
         self.ops.publish(Changes(imported=True))
-        self._file_published = True
 
     def _ask_speaker(self, path: str, logs: list[SpeakerLog]) -> None:
         """Who is the user, log by log; cancelling imports nothing of that file."""
@@ -123,17 +141,12 @@ class ImportActions(QObject):
             self.import_files([Path(path)], ImportOptions(user_by_log=dialog.choices()))
 
     def _import_finished(self, status: str) -> None:
-        from scallop_curator.store.changes import Changes
-
         if not self._extracting():
             self.status.show_progress(False)
         if status == "cancelled":
             self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
-        # What the import thread committed reaches every view as Changes (the memories view's
-        # source list too), as any other change does: after each file, or here.
-        if not self._file_published:
-            self.ops.publish(Changes(imported=True))
-        self._file_published = False
+        if self._stale or status == "cancelled":  # a cancelled file's batches may have shown
+            self._publish()
         if self._import_new:
             self.review.select_conversation(self._import_new)
         else:
