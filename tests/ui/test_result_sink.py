@@ -54,11 +54,13 @@ def test_a_result_that_cannot_be_stored_is_reported_and_the_job_goes_on(qtbot, t
         ready: list[int] = []
         controller.resultNotStored.connect(lambda result, message: not_stored.append((result.turn_index, message)))
         controller.resultReady.connect(lambda result: ready.append(result.turn_index))
+        idle_when_finished: list[bool] = []  # "finished" means the next start is accepted
+        controller.finished.connect(lambda _status: idle_when_finished.append(not controller.busy))
         cases = [ExtractionCase(conversation_id="nowhere", turn_index=i, context=None, message=f"I live in Rotterdam {i}")
                  for i in range(2)]
         with qtbot.waitSignal(controller.finished, timeout=60_000) as finished:
             controller.start(ModelSpec(str(demo_model), None, EngineSettings()), cases, ResultSink(db, run_id, info))
-        assert finished.args == ["done"]
+        assert finished.args == ["done"] and idle_when_finished == [True]
         assert ready == []
         assert [turn for turn, _ in not_stored] == [0, 1]
         assert all(message for _, message in not_stored)

@@ -120,16 +120,18 @@ class ExtractionController(UiRelay):
                     self._store.close()
                 return
             try:
-                self._run(job)
+                status = self._run(job)
             except Exception:  # a bug here must not kill the thread silently
                 log.exception("extraction job failed")
                 self.post("failed", "Extraction stopped because of an internal error; see the log.")
-                self.post("finished", "failed")
-            finally:
-                with self._lock:
-                    self._pending -= 1
+                status = "failed"
+            with self._lock:
+                self._pending -= 1
+            # after the count: whoever hears "finished" finds the controller idle (and may start again)
+            self.post("finished", status)
 
-    def _run(self, job: _Job) -> None:
+    def _run(self, job: _Job) -> str:
+        """Run one job; how it ended: "done", "cancelled" or "failed"."""
         total = len(job.cases)
         done = 0
         started = time.monotonic()
@@ -158,25 +160,23 @@ class ExtractionController(UiRelay):
             self.client.extract(job.spec, job.cases, on_result)
         except Cancelled:
             self.post("modelState", "ready" if self.client.alive else "not loaded")
-            self.post("finished", "cancelled")
-            return
+            return "cancelled"
         except WorkerCrashed as crash:
             self.post("modelState", "not loaded")
             self.post("failed", str(crash))
-            self.post("finished", "failed")
-            return
+            return "failed"
         except EngineError as error:
             self.post("modelState", "not loaded")
             self.post("failed", str(error))
-            self.post("finished", "failed")
-            return
+            return "failed"
         self.post("modelState", "ready")
-        self.post("finished", "done")
+        return "done"
 
     def _record(self, sink: ResultSink, result: TurnResult) -> str | None:
         """Store one result through this thread's connection; the reason when it could not be."""
         try:
-            if self._store is None or self._store.path != sink.db_path or self._store.writer != sink.writer:
+            if self._store is None or self._store.path != sink.db_path or (
+                    sink.writer is not None and self._store.writer != sink.writer):
                 if self._store is not None:
                     self._store.close()
                     self._store = None
