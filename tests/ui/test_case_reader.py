@@ -5,6 +5,7 @@ on the UI thread, and a store that cannot be read is a plain message with nothin
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,16 @@ def test_many_conversations_are_read_on_a_thread_and_give_the_job_every_unextrac
     window.extraction.extract_all()
     # The cases arrive through the UI thread's event loop, so nothing can have started yet.
     assert window.extraction._cases.reading and not window.controller.busy and started == []
-    assert f"Reading {len(ids):,} conversations to extract" in window.notice_label.text()
+    assert f"reading {len(ids):,} conversations" in window.progress_label.text()
+    assert window.cancel_button.isVisibleTo(window)  # the read can be cancelled like the job
     window.extraction.extract_all()  # a second start while the first is being prepared
     window.extraction.resume_extraction()
     assert "An extraction is being prepared." in window.notice_label.text()
+    window.notice_label.clear()
+    row = next(r for r in range(window.turns.rowCount()) if window.turns.turn(r).role == "user")
+    window.turn_view.setCurrentIndex(window.turns.index(row))
+    window.extract_turn_action.trigger()  # one turn by hand (Ctrl+Shift+T): not a second job either
+    assert started == [] and "An extraction is being prepared." in window.notice_label.text()
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as finished:
         pass
     assert finished.args == ["done"]
@@ -50,15 +57,18 @@ def test_many_conversations_are_read_on_a_thread_and_give_the_job_every_unextrac
     assert window.store.conversations_with_unextracted() == []
 
 
+@pytest.mark.parametrize(("error", "said"), [(lambda: sqlite3.DatabaseError("file is not a database"), "file is not a database"),
+                                             (lambda: ValueError("a bug"), "internal error")])
 def test_a_store_that_cannot_be_read_is_a_plain_message_and_nothing_starts(  # type: ignore[no-untyped-def]
-        qtbot, open_window, sample_export: Path, monkeypatch: pytest.MonkeyPatch, dialogs) -> None:
+        qtbot, open_window, sample_export: Path, monkeypatch: pytest.MonkeyPatch, dialogs,
+        error: Callable[[], Exception], said: str) -> None:
     window = open_window()
     import_and_wait(qtbot, window, sample_export)
     monkeypatch.setattr(window_extraction, "INLINE_CONVERSATIONS", 0)
     started = _spy_on_starts(window)
 
     def unreadable(*_args, **_kwargs):  # type: ignore[no-untyped-def]
-        raise sqlite3.DatabaseError("file is not a database")
+        raise error()  # a new one each time: a raised instance keeps its frames (and the window) alive
 
     readable = case_reads.extraction_cases
     monkeypatch.setattr(case_reads, "extraction_cases", unreadable)
@@ -67,7 +77,7 @@ def test_a_store_that_cannot_be_read_is_a_plain_message_and_nothing_starts(  # t
         shown.append(text), QMessageBox.StandardButton.Ok)[1])
     window.extraction.extract_all()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
-    assert str(window.store.path) in shown[0] and "file is not a database" in shown[0]
+    assert str(window.store.path) in shown[0] and said in shown[0]
     assert started == [] and not window.controller.busy and not window.extraction._cases.reading
 
     monkeypatch.setattr(case_reads, "extraction_cases", readable)  # the next start is not refused as "being prepared"
@@ -98,3 +108,25 @@ def test_resuming_a_stopped_whole_history_after_a_restart_reads_its_cases_on_a_t
     assert finished.args == ["done"] and len(started) == 1 and set(started[0]) == expected
     window.extraction.resume_extraction()  # nothing is left
     assert "There is no stopped extraction to resume." in window.notice_label.text()
+
+
+def test_cancel_while_the_cases_are_read_starts_nothing(  # type: ignore[no-untyped-def]
+        qtbot, open_window, sample_export: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = open_window()
+    import_and_wait(qtbot, window, sample_export)
+    window.settings.extraction.confirm_turns = 1_000
+    monkeypatch.setattr(window_extraction, "INLINE_CONVERSATIONS", 0)
+    started = _spy_on_starts(window)
+
+    window.extraction.extract_all()
+    with qtbot.waitSignal(window.extraction._cases._read, timeout=60_000):  # the read lands ...
+        window.cancel_work()  # ... after the user pressed Cancel
+    qtbot.wait(100)
+    assert started == [] and not window.controller.busy and not window.extraction._cases.reading
+    assert "Extraction cancelled before it started." in window.notice_label.text()
+    assert not window.cancel_button.isVisibleTo(window)
+    assert window.store.conversations_with_unextracted()  # nothing was extracted
+
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000):  # and the next start is not refused
+        window.extraction.extract_all()
+    assert len(started) == 1

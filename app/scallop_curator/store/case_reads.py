@@ -36,7 +36,7 @@ def extraction_cases(conn: sqlite3.Connection, conversation_ids: Sequence[str], 
             chunk = list(conversation_ids[start:start + CHUNK])
             cases.extend(_chunk_cases(conn, chunk, zone, grain, only_new))
     finally:
-        if own_transaction:
+        if own_transaction and conn.in_transaction:  # (an error may have ended it: keep that error)
             conn.execute("COMMIT")
     return cases
 

@@ -21,16 +21,18 @@ log = logging.getLogger("ui")
 
 
 class CaseReader(UiRelay):
-    """One read at a time; its result goes to the callback given with it, on the UI thread."""
+    """One read at a time; its result goes to the callback given with it, on the UI thread, unless
+    it was cancelled (Cancel, or the window closing) before it arrived."""
 
     #: A plain message: the store could not be read.
     failed = Signal(str)
-    _read = Signal(object, object)  # (cases, callback), posted by the thread
-    _not_read = Signal(str)
+    _read = Signal(int, object, object)  # (generation, cases, callback), posted by the thread
+    _not_read = Signal(int, str)
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self.reading = False
+        self._generation = 0  # a result of an older read than the latest is dropped
         self._read.connect(self._deliver)
         self._not_read.connect(self._fail)
 
@@ -42,28 +44,50 @@ class CaseReader(UiRelay):
         from scallop_curator.store.case_reads import extraction_cases
         from scallop_curator.store.store import BUSY_SECONDS
 
+        self._generation += 1
+        generation = self._generation
         self.reading = True
         ids = list(conversation_ids)
+        # read-only: a store moved away meanwhile is an error, not a new empty file
+        uri = f"{Path(store_path).resolve().as_uri()}?mode=ro"
 
         def work() -> None:
             try:
-                conn = sqlite3.connect(store_path, timeout=BUSY_SECONDS)
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS)
                 try:
                     cases = extraction_cases(conn, ids, zone, grain, only_new)
                 finally:
                     conn.close()
             except (sqlite3.Error, OSError) as error:
                 log.warning("reading the cases to extract from %s failed: %s", store_path, error)
-                self.post("_not_read", f"Could not read the conversations to extract from {store_path}: {error}")
+                self.post("_not_read", generation,
+                          f"Could not read the conversations to extract from {store_path}: {error}")
                 return
-            self.post("_read", cases, then)
+            except Exception:  # a bug: logged, said, and never a read that seems to go on forever
+                log.exception("reading the cases to extract from %s failed", store_path)
+                self.post("_not_read", generation, f"Could not read the conversations to extract from "
+                          f"{store_path} because of an internal error; see the log.")
+                return
+            self.post("_read", generation, cases, then)
 
         threading.Thread(target=work, name="case-reader", daemon=True).start()
 
-    def _fail(self, message: str) -> None:
+    def cancel(self) -> bool:
+        """Forget the read under way: its cases start nothing. True when there was one."""
+        was_reading = self.reading
+        self._generation += 1
+        self.reading = False
+        return was_reading
+
+    def _fail(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
         self.reading = False
         self.failed.emit(message)
 
-    def _deliver(self, cases: list[ExtractionCase], then: Callable[[list[ExtractionCase]], None]) -> None:
+    def _deliver(self, generation: int, cases: list[ExtractionCase],
+                 then: Callable[[list[ExtractionCase]], None]) -> None:
+        if generation != self._generation:
+            return
         self.reading = False
         then(cases)

@@ -67,6 +67,9 @@ class MainWindow(QMainWindow):
         """The shell; with a store, filled at once (tests, a second window). ``ui.app`` passes no
         store and calls ``fill`` once the window has been painted."""
         super().__init__()
+        from scallop_curator.ui.ui_thread_gc import UiThreadCollector
+
+        self.collector = UiThreadCollector(self)  # never on a background thread (see ui_thread_gc)
         self.is_filled = False
         self._shell_actions: list[QAction] = []
         self.setWindowTitle("Scallop Curator")
@@ -394,6 +397,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ dialogs, help, quit
     def cancel_work(self) -> None:
         self.importer.cancel()
+        self.extraction.cancel_preparing()
         self.controller.cancel()
 
     def open_settings(self) -> None:
@@ -431,7 +435,9 @@ class MainWindow(QMainWindow):
         if self.is_filled:
             self.review.filter_timer.stop()  # a filter typed just before closing must not query a closed store
             self.importer.shutdown()
+            self.extraction.cancel_preparing()  # cases still being read start nothing after this
             self.controller.shutdown()
             self.controller.drain()  # store the results that arrived while shutting down
         window_state.save(self)
+        self.collector.stop()
         event.accept()

@@ -38,8 +38,7 @@ def extract_selected_turn(window: Any) -> bool:
         window.notify("Only a user turn can be extracted.", 3000)
         return False
     extraction = window.extraction
-    if extraction.controller.busy:
-        window.notify("An extraction is already running.", 3000)
+    if extraction.refuse_second_start():
         return False
     prepared = extraction.model_spec()
     if prepared is None:

@@ -224,7 +224,7 @@ class ExtractionActions(QObject):
 
     def _extract(self, conversation_ids: list[str], only_new: bool = False) -> None:
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
-        if self._refuse_second_start():
+        if self.refuse_second_start():
             return
         prepared = self.model_spec()
         if prepared is None:
@@ -247,11 +247,32 @@ class ExtractionActions(QObject):
         zone, grain = plan_ui.clock_of(self.settings)
         if len(conversation_ids) <= INLINE_CONVERSATIONS:
             then(self.store.extraction_cases(conversation_ids, zone, grain, only_new))
-        else:
-            self.notify(f"Reading {len(conversation_ids):,} conversations to extract…", 3000)
-            self._cases.read(self.store.path, conversation_ids, zone, grain, only_new, then)
+            return
 
-    def _refuse_second_start(self) -> bool:
+        def arrived(cases: list[ExtractionCase]) -> None:
+            self._preparing(False)
+            if self.controller.busy:  # started by another way meanwhile (nothing should, but never two jobs)
+                self.notify("An extraction is already running.", 3000)
+                return
+            then(cases)
+
+        self._preparing(True, len(conversation_ids))
+        self._cases.read(self.store.path, conversation_ids, zone, grain, only_new, arrived)
+
+    def _preparing(self, shown: bool, conversations: int = 0) -> None:
+        """While the cases are read, the progress area says so, with its Cancel."""
+        self.status.show_progress(shown)
+        if shown:
+            self.status.progress_bar.setRange(0, 0)
+            self.status.progress_label.setText(f"preparing · reading {conversations:,} conversations")
+
+    def cancel_preparing(self) -> None:
+        """Cancel (or the window closing) while the cases are read: nothing starts."""
+        if self._cases.cancel():
+            self._preparing(False)
+            self.notify("Extraction cancelled before it started.", 5000)
+
+    def refuse_second_start(self) -> bool:
         """True, with a note, while an extraction runs or is being prepared."""
         if self.controller.busy:
             self.notify("An extraction is already running.", 3000)
@@ -262,6 +283,7 @@ class ExtractionActions(QObject):
         return True
 
     def _cases_not_read(self, message: str) -> None:
+        self._preparing(False)
         plain.warning(self._parent, "Cannot extract", message)
 
     def start_job(self, spec: ModelSpec, info: RunInfo, cases: list[ExtractionCase]) -> None:
@@ -348,11 +370,10 @@ class ExtractionActions(QObject):
         from scallop_curator.store.changes import Changes
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
 
-        if self._run is None:
-            return
-        plan_ui.measure(self, result)
-        self._remaining = [c for c in self._remaining
-                           if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
+        if self._run is not None:
+            plan_ui.measure(self, result)
+            self._remaining = [c for c in self._remaining
+                               if (c.conversation_id, c.turn_index) != (result.conversation_id, result.turn_index)]
         # Stored already, by the sink's connection: the views hear it as any other change, from what it touched.
         self.review.ops.publish(Changes(conversations=frozenset({result.conversation_id})))
 
