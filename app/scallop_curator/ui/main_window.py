@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
                                             self._update_status, client)
         self.controller = self.extraction.controller
         self.imports = ImportActions(self, store.path, self.settings, status, self.ops, self.review, self.notify,
-                                     lambda: self.controller.busy, self._update_status, writer=store.writer)
+                                     lambda: self.extraction.running, self._update_status, writer=store.writer)
         self.importer = self.imports.importer
         self.recent_files = RecentFilesMenu(self, self.file_menu, before=self._recent_files_before)
         self._connect()

@@ -251,7 +251,7 @@ class ExtractionActions(QObject):
 
         def arrived(cases: list[ExtractionCase]) -> None:
             self._preparing(False)
-            if self.controller.busy:  # started by another way meanwhile (nothing should, but never two jobs)
+            if self.running:  # started by another way meanwhile (nothing should, but never two jobs)
                 self.notify("An extraction is already running.", 3000)
                 return
             then(cases)
@@ -272,9 +272,15 @@ class ExtractionActions(QObject):
             self._preparing(False)
             self.notify("Extraction cancelled before it started.", 5000)
 
+    @property
+    def running(self) -> bool:
+        """A job runs, or its end is still on its way to the UI thread (until then a new start
+        would be taken for the old one when its ``finished`` arrives)."""
+        return self.controller.busy or self._run is not None
+
     def refuse_second_start(self) -> bool:
         """True, with a note, while an extraction runs or is being prepared."""
-        if self.controller.busy:
+        if self.running:
             self.notify("An extraction is already running.", 3000)
         elif self._cases.reading:
             self.notify("An extraction is being prepared.", 3000)
@@ -324,11 +330,11 @@ class ExtractionActions(QObject):
             self.notify("An extraction is being prepared.", 3000)
             return
         ids: list[str] = []
-        if not self.controller.busy and not self._remaining:
+        if not self.running and not self._remaining:
             stopped = self._stopped_job_conversations()
             known = set(self.store.conversation_ids()) if stopped else set()
             ids = [i for i in stopped if i in known]
-        if self.controller.busy or not (self._remaining or ids):
+        if self.running or not (self._remaining or ids):
             self.notify("There is no stopped extraction to resume.", 3000)
             return
         prepared = self.model_spec()
@@ -349,7 +355,7 @@ class ExtractionActions(QObject):
     def update_resume_hint(self) -> None:
         """A lasting hint (not a passing note) while a stopped extraction has turns left; it is
         rebuilt from the store on start-up, so it survives a restart or a killed app."""
-        left = 0 if self.controller.busy else self._stopped_job_size()
+        left = 0 if self.running else self._stopped_job_size()
         label = self.status.resume_label
         self.status.resume_action.setEnabled(left > 0)
         if left:
@@ -358,7 +364,7 @@ class ExtractionActions(QObject):
         else:
             label.clear()
             label.hide()
-            if not self.controller.busy and self.store.get_meta("extraction.job"):
+            if not self.running and self.store.get_meta("extraction.job"):
                 self.store.set_meta("extraction.job", None)
 
     # ------------------------------------------------------------------ the controller's signals
