@@ -11,6 +11,19 @@ from scallop_curator.store import Store
 from scallop_curator.ui.main_window import MainWindow
 
 
+@pytest.fixture(autouse=True)
+def _interpreter_as_it_was() -> Iterator[None]:
+    """A test that starts the app in this process (``ui.app``) shortens the GIL switch interval and
+    freezes the heap; later tests must not run under it, or thread timing depends on test order."""
+    import gc
+    import sys
+
+    interval = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(interval)
+    gc.unfreeze()
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "memories.db"

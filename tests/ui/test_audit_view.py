@@ -182,7 +182,7 @@ def test_the_main_window_opens_it(qtbot, open_window) -> None:  # type: ignore[n
     qtbot.keyClick(main, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     audit = main.findChild(AuditWindow)
     assert audit is not None
-    qtbot.waitUntil(audit.isVisible, timeout=2000)
+    qtbot.waitUntil(audit.isVisible, timeout=10_000)
     assert audit.queue.rowCount() == 4
     audit.close()
     QApplication.processEvents()

@@ -31,7 +31,7 @@ def _kept(tmp_path: Path, count: int) -> Store:
 
 def test_export_runs_off_the_ui_thread_with_progress_and_cancel(qtbot, tmp_path: Path, openwebui_server) -> None:  # type: ignore[no-untyped-def]
     url, server = openwebui_server
-    server.delay = 0.05  # a slow server: 40 memories take about two seconds
+    server.delay = 0.1  # a slow server: 40 memories take about four seconds, so the cancel lands mid-way
     store = _kept(tmp_path, 40)
     dialog = _dialog(qtbot, store, url)
     ticks: list[int] = []

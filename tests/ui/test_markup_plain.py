@@ -105,7 +105,7 @@ def test_markup_from_an_export_a_model_or_the_user_is_never_rendered(qtbot, open
     window.settings.server_url = "http://127.0.0.1:9"
     window.settings.server_model = f"<img src='{image}'>"
     window._update_status()
-    window.notify(f"imported {title}")
+    window.notify(f"imported {title}", 600_000)  # still shown at the end of the slow checks below
     QApplication.processEvents()
 
     # Every view painted, every item's tooltip shown.

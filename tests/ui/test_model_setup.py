@@ -262,7 +262,7 @@ def test_download_shows_progress_and_sets_the_model(qtbot, hub: FakeHub) -> None
 
 
 def test_cancel_stops_the_download_and_offers_nothing(qtbot, hub: FakeHub) -> None:  # type: ignore[no-untyped-def]
-    hub.delay = 0.05  # about 3 s for the whole file
+    hub.delay = 0.1  # about 6 s for the whole file: the cancel lands long before the end
     settings = Settings()
     dialog = DownloadDialog(None, settings)
     qtbot.addWidget(dialog)

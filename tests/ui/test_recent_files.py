@@ -61,11 +61,11 @@ def test_import_adds_to_the_menu_and_a_restart_keeps_it(qtbot, open_window, samp
     try:
         assert [a.data() for a in _files(again)] == [str(sample_export.resolve())]
         # Opening it from the menu imports it as File → Open does.
-        with qtbot.waitSignal(again.importer.fileDone, timeout=30_000) as done:
-            _files(again)[0].trigger()
+        with qtbot.waitSignal(again.importer.finished, timeout=30_000):  # heard before the store closes
+            with qtbot.waitSignal(again.importer.fileDone, timeout=30_000) as done:
+                _files(again)[0].trigger()
         assert Path(done.args[0].source).resolve() == sample_export.resolve()
         assert done.args[0].new_conversations > 0
-        qtbot.waitUntil(lambda: not again.importer.busy, timeout=30_000)
     finally:
         again.close()
         store.close()

@@ -23,7 +23,7 @@ def test_worker_killed_mid_run_then_recovers(qtbot, open_window, sample_export: 
     messages: list[str] = []
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning",
                         lambda _parent, _title, text: messages.append(text))
-    monkeypatch.setenv("FAKE_ENGINE_DELAY", "0.5")  # read by the fake engine in the spawned worker
+    monkeypatch.setenv("FAKE_ENGINE_DELAY", "2")  # read by the fake engine in the spawned worker; the kill lands mid-job
     window = open_window()
     _import(qtbot, window, sample_export)
     conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")

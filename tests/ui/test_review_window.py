@@ -30,7 +30,7 @@ def _open_dutch(window) -> None:  # type: ignore[no-untyped-def]
 def _reactivate(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     """A window manager re-activates the window after a dialog; offscreen Qt needs asking."""
     window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10_000)
 
 
 def _type_in_dialog(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]

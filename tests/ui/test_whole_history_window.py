@@ -248,6 +248,7 @@ def test_review_goes_on_while_a_large_extraction_runs(qtbot, open_window, tmp_pa
     window = open_window()
     import_and_wait(qtbot, window, _export(tmp_path))
     window.settings.extraction.confirm_turns = 1
+    window.settings.extraction.order = "oldest"  # Work's first turn (a proposal) first, most of the job after it
     _drive_plan(qtbot, lambda dialog: dialog.start_button.click())
     with qtbot.waitSignal(window.controller.resultReady, timeout=60_000):
         window.extraction.extract_all()
