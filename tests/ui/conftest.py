@@ -22,6 +22,7 @@ def _interpreter_as_it_was() -> Iterator[None]:
     yield
     sys.setswitchinterval(interval)
     gc.unfreeze()
+    gc.collect()  # here, on the UI thread: a window turned automatic collection off (ui_thread_gc)
 
 
 @pytest.fixture

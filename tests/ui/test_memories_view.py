@@ -233,3 +233,23 @@ def test_only_the_latest_question_is_answered(qtbot, tmp_path: Path) -> None:  #
     assert reloads and reloads[-1] == 225 and len(reloads) <= 5
     model.close()
     store.close()
+
+
+def test_a_bug_in_a_background_question_is_said_and_the_next_one_answered(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path, monkeypatch) -> None:
+    from scallop_curator.store import memories
+
+    store = Store(tmp_path / "m.db")
+    _many(store, 10)
+    model = MemoriesModel(store)
+    count = memories.count
+    monkeypatch.setattr(memories, "count", lambda *_a, **_k: 1 / 0)
+    model.request(search="boat")
+    qtbot.waitUntil(lambda: not model.waiting, timeout=10_000)
+    assert "internal error" in model.error and str(store.path) in model.error
+    monkeypatch.setattr(memories, "count", count)
+    model.request(search="")  # the thread lived on
+    qtbot.waitUntil(lambda: not model.waiting, timeout=10_000)
+    assert model.total == 10
+    model.close()
+    store.close()

@@ -1,6 +1,6 @@
-"""While a window lives, Python's cyclic collector runs on the UI thread only (``ui_thread_gc``):
-garbage holding a Qt object, collected on a background thread, left its timer registered on the UI
-thread and crashed the process later (segfault in the case reader's tests)."""
+"""From the first window on, Python's cyclic collector runs on the UI thread only
+(``ui_thread_gc``): garbage holding a Qt object, collected on a background thread, left its timer
+registered on the UI thread and crashed the process later (segfault in the case reader's tests)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import gc
 import threading
 import weakref
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 
+from scallop_curator.ui import ui_thread_gc
 from scallop_curator.ui.ui_thread_gc import UiThreadCollector
 
 
@@ -23,7 +24,7 @@ class Cycle:
 
 
 def test_garbage_is_collected_on_the_ui_thread_not_where_it_was_allocated(qtbot) -> None:  # type: ignore[no-untyped-def]
-    before = gc.isenabled()  # (False only while another test's window is open)
+    enabled = gc.isenabled()
     gc.collect()
     collector = UiThreadCollector(check_ms=60_000)  # the test calls it
     try:
@@ -44,29 +45,17 @@ def test_garbage_is_collected_on_the_ui_thread_not_where_it_was_allocated(qtbot)
         assert freed_on == []
         assert collector.collect_due() > 0  # due, and it finds the cycle
         assert freed_on == [threading.main_thread().name]
+        assert collector.collect_due() == 0  # nothing due right after
     finally:
-        collector.stop()
-    assert gc.isenabled() == before
+        collector.deleteLater()
+        if enabled and ui_thread_gc._installed is None:
+            gc.enable()
 
 
-def test_the_last_window_to_close_hands_collection_back(qtbot) -> None:  # type: ignore[no-untyped-def]
-    before = gc.isenabled()
-    first, second = UiThreadCollector(), UiThreadCollector()
-    first.stop()
-    assert not gc.isenabled()  # the second window still has background threads
-    first.stop()  # stopping twice changes nothing
-    assert not gc.isenabled()
-    second.stop()
-    assert gc.isenabled() == before
-
-
-def test_a_window_destroyed_without_closing_hands_collection_back_too(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import QObject
-
-    before = gc.isenabled()
-    owner = QObject()
-    UiThreadCollector(owner)
-    assert not gc.isenabled()
-    with qtbot.waitSignal(owner.destroyed, timeout=5_000):
-        owner.deleteLater()
-    assert gc.isenabled() == before
+def test_a_window_installs_one_collector_for_the_process(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
+    open_window()
+    installed = ui_thread_gc.install()
+    assert installed.parent() is QCoreApplication.instance()
+    assert ui_thread_gc.install() is installed and not gc.isenabled()
+    open_window()  # a second window, in the same process
+    assert ui_thread_gc.install() is installed

@@ -26,13 +26,15 @@ class CaseReader(UiRelay):
 
     #: A plain message: the store could not be read.
     failed = Signal(str)
-    _read = Signal(int, object, object)  # (generation, cases, callback), posted by the thread
+    _read = Signal(int, object)  # (generation, cases), posted by the thread
     _not_read = Signal(int, str)
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self.reading = False
         self._generation = 0  # a result of an older read than the latest is dropped
+        # kept here, not in the thread: the thread must never hold the last reference to a Qt object
+        self._then: Callable[[list[ExtractionCase]], None] | None = None
         self._read.connect(self._deliver)
         self._not_read.connect(self._fail)
 
@@ -47,6 +49,7 @@ class CaseReader(UiRelay):
         self._generation += 1
         generation = self._generation
         self.reading = True
+        self._then = then
         ids = list(conversation_ids)
         # read-only: a store moved away meanwhile is an error, not a new empty file
         uri = f"{Path(store_path).resolve().as_uri()}?mode=ro"
@@ -68,7 +71,7 @@ class CaseReader(UiRelay):
                 self.post("_not_read", generation, f"Could not read the conversations to extract from "
                           f"{store_path} because of an internal error; see the log.")
                 return
-            self.post("_read", generation, cases, then)
+            self.post("_read", generation, cases)
 
         threading.Thread(target=work, name="case-reader", daemon=True).start()
 
@@ -77,17 +80,19 @@ class CaseReader(UiRelay):
         was_reading = self.reading
         self._generation += 1
         self.reading = False
+        self._then = None
         return was_reading
 
     def _fail(self, generation: int, message: str) -> None:
         if generation != self._generation:
             return
         self.reading = False
+        self._then = None
         self.failed.emit(message)
 
-    def _deliver(self, generation: int, cases: list[ExtractionCase],
-                 then: Callable[[list[ExtractionCase]], None]) -> None:
-        if generation != self._generation:
+    def _deliver(self, generation: int, cases: list[ExtractionCase]) -> None:
+        then, self._then = self._then, None
+        if generation != self._generation or then is None:
             return
         self.reading = False
         then(cases)

@@ -156,7 +156,7 @@ class ExportDialog(QDialog):
         if request.target in FILE_TARGETS and request.out is None:
             self.result.setText("Choose the file to export to first.")
             return
-        self.job = ExportJob(self._store.path, request)
+        self.job = ExportJob(self._store.path, request, self)
         self.job.progress.connect(self._on_progress)
         self.job.done.connect(lambda message: self._ended(message, True))
         self.job.failed.connect(lambda message: self._ended(message, False))

@@ -14,7 +14,7 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 
 from scallop_curator.exporters import ExportCancelled, ExportError
 from scallop_curator.exporters.run import ExportRequest, export
@@ -31,8 +31,9 @@ class ExportJob(UiRelay):
     cancelled = Signal(str)
     crashed = Signal(object)
 
-    def __init__(self, db_path: Path, request: ExportRequest) -> None:
-        super().__init__()
+    def __init__(self, db_path: Path, request: ExportRequest, parent: QObject | None = None) -> None:
+        """``parent``: a Qt owner, so that the thread dropping its last reference never destroys it there."""
+        super().__init__(parent)
         self._db_path = db_path
         self._request = request
         self._stop = threading.Event()
@@ -59,6 +60,9 @@ class ExportJob(UiRelay):
             store = Store(self._db_path, session=False)
         except StoreError as error:
             self.post("failed", str(error))
+            return
+        except Exception as error:  # noqa: BLE001 - a bug: raised again on the UI thread, for the crash dialog
+            self.post("crashed", error)
             return
         try:
             message = export(store, self._request, progress=lambda done, total: self.post("progress", done, total),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 
 from scallop_curator.domain.conversation import ExtractionCase
 from scallop_curator.domain.results import RunInfo, TurnResult
@@ -66,8 +66,9 @@ class ExtractionController(UiRelay):
     finished = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, client: Any = None) -> None:
-        super().__init__()
+    def __init__(self, client: Any = None, parent: QObject | None = None) -> None:
+        """``parent``: a Qt owner, so that the thread dropping its last reference never destroys it there."""
+        super().__init__(parent)
         self.client = client or WorkerClient()
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._lock = threading.Lock()

@@ -17,7 +17,7 @@ import queue
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 
 from scallop_curator.importers import ImportOptions, ImportProblem, load_export
 from scallop_curator.importers.speakers import speaker_logs
@@ -36,10 +36,11 @@ class ImportController(UiRelay):
     needsSpeaker = Signal(str, list)
     finished = Signal(str)
 
-    def __init__(self, db_path: Path, writer: str | None = None) -> None:
+    def __init__(self, db_path: Path, writer: str | None = None, parent: QObject | None = None) -> None:
         """``writer``: the window store's writer tag (see ``write_marks``): the import's batches are
-        the window's own commits, which it publishes itself, not another program's."""
-        super().__init__()
+        the window's own commits, which it publishes itself, not another program's. ``parent``: a Qt
+        owner, so that the thread dropping its last reference never destroys it there."""
+        super().__init__(parent)
         self._db_path = db_path
         self._writer = writer
         self._jobs: queue.Queue[tuple[Path, ImportOptions | None] | None] = queue.Queue()

@@ -67,9 +67,9 @@ class MainWindow(QMainWindow):
         """The shell; with a store, filled at once (tests, a second window). ``ui.app`` passes no
         store and calls ``fill`` once the window has been painted."""
         super().__init__()
-        from scallop_curator.ui.ui_thread_gc import UiThreadCollector
+        from scallop_curator.ui import ui_thread_gc
 
-        self.collector = UiThreadCollector(self)  # never on a background thread (see ui_thread_gc)
+        ui_thread_gc.install()  # garbage is collected on this thread only, from now on
         self.is_filled = False
         self._shell_actions: list[QAction] = []
         self.setWindowTitle("Scallop Curator")
@@ -439,5 +439,4 @@ class MainWindow(QMainWindow):
             self.controller.shutdown()
             self.controller.drain()  # store the results that arrived while shutting down
         window_state.save(self)
-        self.collector.stop()
         event.accept()

@@ -68,7 +68,7 @@ class MemoriesModel(QAbstractTableModel):
         """Filter on the background thread; the rows change when the answer comes (``reloaded``)."""
         self.query.update(query)
         if self._worker is None:
-            self._worker = MemoriesQuery(self._store.path)
+            self._worker = MemoriesQuery(self._store.path, self)
             self._worker.answered.connect(self._answered)
             self._worker.failed.connect(self._failed)
         self._asked += 1

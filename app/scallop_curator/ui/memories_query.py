@@ -9,16 +9,19 @@ Signals:
 
 from __future__ import annotations
 
+import logging
 import queue
 import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 
 from scallop_curator.store import memories
 from scallop_curator.ui.relay import UiRelay
+
+log = logging.getLogger("ui")
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -31,8 +34,9 @@ class MemoriesQuery(UiRelay):
     answered = Signal(int, int, list)
     failed = Signal(int, str)
 
-    def __init__(self, db_path: Path) -> None:
-        super().__init__()
+    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+        """``parent``: a Qt owner, so that the thread dropping its last reference never destroys it there."""
+        super().__init__(parent)
         self._db_path = db_path
         self._questions: queue.Queue[tuple[int, dict[str, Any], str, int, int] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="memories-query", daemon=True)
@@ -80,5 +84,10 @@ class MemoriesQuery(UiRelay):
                 rows = memories.page(db, order=order, limit=limit, offset=0, **query)
             except sqlite3.Error as error:
                 self.post("failed", number, f"The memories in {self._db_path} could not be read: {error}.")
+                continue
+            except Exception:  # a bug: said, and the thread lives on for the next question
+                log.exception("memories query failed")
+                self.post("failed", number, f"The memories in {self._db_path} could not be read because of "
+                          "an internal error; see the log.")
                 continue
             self.post("answered", number, total, rows)

@@ -72,7 +72,7 @@ class ExtractionActions(QObject):
         self.status = status
         self.notify = notify
         self.update_status = status_changed
-        self.controller = ExtractionController(client)
+        self.controller = ExtractionController(client, self)
         self.model_state = "not loaded"
         self.speed_meter: SpeedMeter | None = None  # the running job's measured speed, kept when it ends
         self._run: tuple[int, RunInfo] | None = None

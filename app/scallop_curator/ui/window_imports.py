@@ -50,7 +50,7 @@ class ImportActions(QObject):
         self.notify = notify
         self._extracting = extracting  # an extraction's progress stays up when an import ends
         self._status_changed = status_changed
-        self.importer = ImportController(store_path, writer)
+        self.importer = ImportController(store_path, writer, self)
         self._import_new: str | None = None  # the first conversation of the last file imported
         self._stale = False  # the import thread committed or took back what the views have not heard of
         self._publish_timer = QTimer(self, singleShot=True, interval=PUBLISH_MS)
