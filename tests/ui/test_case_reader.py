@@ -130,3 +130,38 @@ def test_cancel_while_the_cases_are_read_starts_nothing(  # type: ignore[no-unty
     with qtbot.waitSignal(window.controller.finished, timeout=60_000):  # and the next start is not refused
         window.extraction.extract_all()
     assert len(started) == 1
+
+
+def test_a_cancelled_read_landing_after_a_new_start_leaves_the_new_one_alone(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancel, start again, and the old read lands first: the new read still delivers."""
+    import threading
+
+    from scallop_curator.store import Store
+    from scallop_curator.ui.case_reader import CaseReader
+
+    store = Store(tmp_path / "m.db")
+    store.close()
+    may_end = {"old": threading.Event(), "new": threading.Event()}
+    readable = case_reads.extraction_cases
+
+    def held(conn, ids, *args):  # type: ignore[no-untyped-def]
+        may_end[ids[0]].wait(30)
+        return readable(conn, ids, *args)
+
+    monkeypatch.setattr(case_reads, "extraction_cases", held)
+    reader = CaseReader()
+    got: list[str] = []
+    reader.read(tmp_path / "m.db", ["old"], None, "day", False, lambda _cases: got.append("old"))
+    assert reader.cancel()
+    reader.read(tmp_path / "m.db", ["new"], None, "day", False, lambda _cases: got.append("new"))
+    try:
+        with qtbot.waitSignal(reader._read, timeout=10_000):  # the cancelled read lands first
+            may_end["old"].set()
+        assert got == [] and reader.reading  # still waiting for the new one
+        with qtbot.waitSignal(reader._read, timeout=10_000):
+            may_end["new"].set()
+        assert got == ["new"] and not reader.reading
+    finally:
+        for event in may_end.values():
+            event.set()

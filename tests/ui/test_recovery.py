@@ -117,3 +117,28 @@ def test_cancel_pressed_while_the_model_starts_is_not_lost(qtbot, open_window, s
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as again:
         window.extraction.extract_current()
     assert again.args == ["done"]
+
+
+def test_a_run_whose_end_cannot_be_saved_does_not_block_the_next_one(  # type: ignore[no-untyped-def]
+        qtbot, open_window, sample_export: Path, monkeypatch) -> None:
+    from scallop_curator.store import StoreError
+
+    window = open_window()
+    _import(qtbot, window, sample_export)
+    conversation = next(s for s in window.store.conversations() if s.title == "Dutch B1 study plan")
+    window.select_conversation(conversation.id)
+
+    def locked(*_args) -> None:  # type: ignore[no-untyped-def]
+        raise StoreError("the store is locked by another program")
+
+    monkeypatch.setattr(window.store, "finish_run", locked)
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000):
+        window.extraction.extract_current()
+    assert "could not be saved" in window.notice_label.text() and "locked" in window.notice_label.text()
+    assert not window.extraction.running
+    monkeypatch.undo()
+    other = next(s for s in window.store.conversations() if s.title != "Dutch B1 study plan")
+    window.select_conversation(other.id)
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000) as finished:  # not refused as running
+        window.extraction.extract_current()
+    assert finished.args == ["done"]

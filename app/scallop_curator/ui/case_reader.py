@@ -51,13 +51,15 @@ class CaseReader(UiRelay):
         self.reading = True
         self._then = then
         ids = list(conversation_ids)
-        # read-only: a store moved away meanwhile is an error, not a new empty file
-        uri = f"{Path(store_path).resolve().as_uri()}?mode=ro"
+        path = Path(store_path)
 
         def work() -> None:
             try:
-                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS)
+                if not path.is_file():  # moved away meanwhile: an error, not a new empty store
+                    raise OSError(f"{path} is not there any more")
+                conn = sqlite3.connect(path, timeout=BUSY_SECONDS)
                 try:
+                    conn.execute("PRAGMA query_only = ON")  # a read: it never writes, even by mistake
                     cases = extraction_cases(conn, ids, zone, grain, only_new)
                 finally:
                     conn.close()
@@ -91,8 +93,9 @@ class CaseReader(UiRelay):
         self.failed.emit(message)
 
     def _deliver(self, generation: int, cases: list[ExtractionCase]) -> None:
-        then, self._then = self._then, None
-        if generation != self._generation or then is None:
+        if generation != self._generation:  # a cancelled read: the callback is a later read's
             return
+        then, self._then = self._then, None
         self.reading = False
-        then(cases)
+        if then is not None:
+            then(cases)

@@ -156,6 +156,8 @@ class ExportDialog(QDialog):
         if request.target in FILE_TARGETS and request.out is None:
             self.result.setText("Choose the file to export to first.")
             return
+        if self.job is not None:
+            self.job.deleteLater()  # its thread has ended: its relay (and timer) go with it
         self.job = ExportJob(self._store.path, request, self)
         self.job.progress.connect(self._on_progress)
         self.job.done.connect(lambda message: self._ended(message, True))

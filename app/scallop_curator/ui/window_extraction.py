@@ -394,10 +394,14 @@ class ExtractionActions(QObject):
         self.update_status()
 
     def _extraction_finished(self, status: str) -> None:
+        from scallop_curator.store import StoreError
         from scallop_curator.ui import extraction_plan_dialog as plan_ui
-        if self._run is not None:
-            self.store.finish_run(self._run[0], status)
-            self._run = None
+        run, self._run = self._run, None  # ended, whether or not the store takes note of it
+        if run is not None:
+            try:
+                self.store.finish_run(run[0], status)
+            except StoreError as error:  # left "running"; the next start-up marks it interrupted
+                self.notify(f"The end of the extraction run could not be saved ({error}).", 8000)
         plan_ui.finish_measuring(self)
         self.status.show_progress(False)
         if status == "done" and not self._remaining:

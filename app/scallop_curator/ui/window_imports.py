@@ -120,6 +120,8 @@ class ImportActions(QObject):
 
     def _file_failed(self, message: str) -> None:
         self._stale = True  # its batches may have shown before it was taken back
+        if not self._publish_timer.isActive():
+            self._publish_timer.start()
         plain.warning(self._parent, "Could not import", message)
 
     def _publish(self) -> None:
