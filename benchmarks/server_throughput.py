@@ -132,6 +132,7 @@ def measure(label: str, client, spec, cases, url: str | None = None) -> dict:  #
         cached = after.get("prompt_tokens_cached_total", 0) - before.get("prompt_tokens_cached_total", 0)
         generated = after["tokens_predicted_total"] - before["tokens_predicted_total"]
         row["busy_slots"] = busy_slots_per_decode(before, after)
+        row["tokens_per_s"] = generated / elapsed  # not swayed by how long the answers happened to be
         print(f"{'':<28} server: {row['busy_slots']:.2f} busy slots per decode; prompt tokens "
               f"{evaluated:,.0f} evaluated, {cached:,.0f} from the prompt cache; {generated:,.0f} generated; "
               f"prompt {after['prompt_seconds_total'] - before['prompt_seconds_total']:.1f} s, generation "
@@ -213,6 +214,11 @@ def main() -> None:
         one, many = server_rows
         print(f"{many['label']} against 1: {many['per_min'] / one['per_min']:.2f}x (target >= 1.5x); "
               f"load average {os.getloadavg()[0]:.1f}")
+        if "tokens_per_s" in one and "tokens_per_s" in many:
+            # Batched sequences decode with slightly different numerics, so their answers (and their
+            # lengths) differ from one in flight: generated tokens per second compares the work done.
+            print(f"generated tokens per second: {one['tokens_per_s']:.1f} and {many['tokens_per_s']:.1f}, "
+                  f"{many['tokens_per_s'] / one['tokens_per_s']:.2f}x")
 
 
 if __name__ == "__main__":
