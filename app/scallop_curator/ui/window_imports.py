@@ -114,15 +114,17 @@ class ImportActions(QObject):
         if first_ids:
             self._import_new = first_ids[0]
         # Each file's conversations show as soon as it is in, not when the last queued file is.
+        self._publish_soon()
+
+    def _file_failed(self, message: str) -> None:
+        self._publish_soon()  # its batches may have shown before it was taken back
+        plain.warning(self._parent, "Could not import", message)
+
+    def _publish_soon(self) -> None:
+        """The views hear of it within PUBLISH_MS, together with whatever else is done by then."""
         self._stale = True
         if not self._publish_timer.isActive():
             self._publish_timer.start()
-
-    def _file_failed(self, message: str) -> None:
-        self._stale = True  # its batches may have shown before it was taken back
-        if not self._publish_timer.isActive():
-            self._publish_timer.start()
-        plain.warning(self._parent, "Could not import", message)
 
     def _publish(self) -> None:
         """What the import thread committed reaches every view as Changes (the memories view's
