@@ -21,15 +21,30 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 DRAIN_INTERVAL_MS = 15
+DRAIN_BUDGET_S = 0.010  # the longest one drain keeps the UI thread, when events keep coming
 _WAKE = QEvent.Type(QEvent.registerEventType())
+
+
+class _Waker:
+    """What posting threads and the UI thread share: whether a wake is on its way, and whether the
+    relay still exists. Kept off the QObject so that the relay's ``destroyed`` can reach it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.woken = False  # a wake is posted, or the drain timer runs: later posts need none
+        self.alive = True
+
+    def die(self, *_args: object) -> None:
+        with self.lock:  # waits for a post in progress to finish queueing its event
+            self.alive = False
 
 
 class UiRelay(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._events: queue.SimpleQueue[tuple[str, tuple[Any, ...]]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._woken = False  # a wake is on its way (posted, or the drain timer runs): later posts need none
+        self._waker = _Waker()
+        self.destroyed.connect(self._waker.die)  # not a method of self: it runs while self is torn down
         self._last_drain = 0.0
         self._drain_timer = QTimer(self, singleShot=True)
         self._drain_timer.timeout.connect(self.drain)
@@ -37,14 +52,14 @@ class UiRelay(QObject):
     def post(self, signal_name: str, *args: Any) -> None:
         """Thread-safe: the signal is emitted on the UI thread at the next drain."""
         self._events.put((signal_name, args))
-        with self._lock:
-            if self._woken:
-                return
-            self._woken = True
-        try:
+        waker = self._waker
+        with waker.lock:
+            if waker.woken or not waker.alive:
+                return  # a wake is on its way, or the relay is gone (its window closed): nobody to tell
+            waker.woken = True
+            # Under the lock: the relay's destruction waits for it in ``die``, so it cannot be freed
+            # while Qt queues the event for it (Qt drops the queued event when it is freed later).
             QCoreApplication.postEvent(self, QEvent(_WAKE))
-        except RuntimeError:
-            pass  # the relay's Qt object is gone (its window closed): nobody is left to tell
 
     def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt's
         if event.type() != _WAKE:
@@ -57,13 +72,22 @@ class UiRelay(QObject):
         return True
 
     def drain(self) -> None:
-        """Emit every event posted so far; called on the UI thread (by the wake, or directly)."""
-        with self._lock:
-            self._woken = False  # from here a post wakes again: nothing it puts can be left behind
-        self._last_drain = time.monotonic()
-        while True:
+        """Emit the events posted so far; called on the UI thread (by the wake, or directly).
+
+        Only those already queued, and for at most ``DRAIN_BUDGET_S``: a thread posting faster than
+        the slots run must not keep the UI thread here. What it posts meanwhile has woken the relay
+        again; what is left over is drained by the timer."""
+        with self._waker.lock:
+            self._waker.woken = False  # from here a post wakes again: nothing it puts can be left behind
+        self._last_drain = started = time.monotonic()
+        for _ in range(self._events.qsize()):
             try:
                 name, args = self._events.get_nowait()
             except queue.Empty:
                 return
             getattr(self, name).emit(*args)
+            if time.monotonic() - started > DRAIN_BUDGET_S and not self._events.empty():
+                with self._waker.lock:
+                    self._waker.woken = True  # the timer below drains the rest and what comes meanwhile
+                self._drain_timer.start(DRAIN_INTERVAL_MS)
+                return
