@@ -101,14 +101,30 @@ def test_a_relay_freed_while_a_thread_posts_drops_what_comes_after(qtbot, qapp: 
 
 
 def test_a_flood_is_drained_in_slices_that_let_the_window_paint(qtbot, relay: _Counted) -> None:  # type: ignore[no-untyped-def]
-    """One drain stops after its time budget and leaves the rest to the next, in order."""
+    """A woken drain stops after its time budget and leaves the rest to the next, in order."""
     relay.got.connect(lambda _value: time.sleep(0.001))  # each slot takes at least 1 ms
     _post_from_thread(relay, range(50))
-    relay.drain()
-    # At least 1 ms a slot and a 10 ms budget: the drain stopped after at most 11 of the 50.
+    relay._drain_slice()  # what the wake runs
+    # At least 1 ms a slot and a 10 ms budget: the slice stopped after at most 11 of the 50.
     assert 1 <= len(relay.values) <= 11, len(relay.values)
     qtbot.waitUntil(lambda: len(relay.values) == 50, timeout=5000)
     assert relay.values == list(range(50))
+
+
+def test_the_windows_last_drain_empties_the_queue(qtbot, relay: _Counted) -> None:  # type: ignore[no-untyped-def]
+    """Closing, the window drains once and then closes its store: no timer runs after that, so
+    this drain must deliver everything (the extraction's ``finished`` included)."""
+    relay.got.connect(lambda _value: time.sleep(0.001))
+    _post_from_thread(relay, range(50))
+    relay.drain()
+    assert relay.values == list(range(50))
+
+
+def test_a_bad_event_does_not_strand_the_ones_after_it(qtbot, relay: _Counted) -> None:  # type: ignore[no-untyped-def]
+    relay.post("got", 1)
+    relay.post("no_such_signal", 2)
+    relay.post("got", 3)
+    qtbot.waitUntil(lambda: relay.values == [1, 3], timeout=2000)
 
 
 def test_a_post_to_a_freed_relay_is_dropped(qtbot, qapp: QApplication) -> None:  # type: ignore[no-untyped-def]

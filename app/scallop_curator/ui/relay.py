@@ -13,12 +13,15 @@ wake an idle window about 70 times a second, `benchmarks/idle_cpu.py`). Drains a
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+
+log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 15
 DRAIN_BUDGET_S = 0.010  # the longest one drain keeps the UI thread, when events keep coming
@@ -47,7 +50,7 @@ class UiRelay(QObject):
         self.destroyed.connect(self._waker.die)  # not a method of self: it runs while self is torn down
         self._last_drain = 0.0
         self._drain_timer = QTimer(self, singleShot=True)
-        self._drain_timer.timeout.connect(self.drain)
+        self._drain_timer.timeout.connect(self._drain_slice)
 
     def post(self, signal_name: str, *args: Any) -> None:
         """Thread-safe: the signal is emitted on the UI thread at the next drain."""
@@ -59,23 +62,30 @@ class UiRelay(QObject):
             waker.woken = True
             # Under the lock: the relay's destruction waits for it in ``die``, so it cannot be freed
             # while Qt queues the event for it (Qt drops the queued event when it is freed later).
-            QCoreApplication.postEvent(self, QEvent(_WAKE))
+            try:
+                QCoreApplication.postEvent(self, QEvent(_WAKE))
+            except RuntimeError:  # its Python side was torn down just before ``destroyed`` ran ``die``
+                waker.alive = False
 
     def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt's
         if event.type() != _WAKE:
             return super().event(event)
         wait_ms = DRAIN_INTERVAL_MS - (time.monotonic() - self._last_drain) * 1000
         if wait_ms <= 0:
-            self.drain()
+            self._drain_slice()
         elif not self._drain_timer.isActive():
             self._drain_timer.start(int(wait_ms) + 1)
         return True
 
     def drain(self) -> None:
-        """Emit the events posted so far; called on the UI thread (by the wake, or directly).
+        """Emit every event posted so far, now (the window's last call before it closes its store)."""
+        self._drain_slice(budget_s=None)
 
-        Only those already queued, and for at most ``DRAIN_BUDGET_S``: a thread posting faster than
-        the slots run must not keep the UI thread here. What it posts meanwhile has woken the relay
+    def _drain_slice(self, budget_s: float | None = DRAIN_BUDGET_S) -> None:
+        """Emit the events posted so far, on the UI thread (woken by a post, or by the timer).
+
+        Only those already queued, and for at most ``budget_s``: a thread posting faster than the
+        slots run must not keep the UI thread here. What it posts meanwhile has woken the relay
         again; what is left over is drained by the timer."""
         with self._waker.lock:
             self._waker.woken = False  # from here a post wakes again: nothing it puts can be left behind
@@ -85,8 +95,11 @@ class UiRelay(QObject):
                 name, args = self._events.get_nowait()
             except queue.Empty:
                 return
-            getattr(self, name).emit(*args)
-            if time.monotonic() - started > DRAIN_BUDGET_S and not self._events.empty():
+            try:
+                getattr(self, name).emit(*args)
+            except Exception:  # a bug (a misspelt signal): the events after it must still arrive
+                log.exception("relay %s could not emit %r", type(self).__name__, name)
+            if budget_s is not None and time.monotonic() - started > budget_s and not self._events.empty():
                 with self._waker.lock:
                     self._waker.woken = True  # the timer below drains the rest and what comes meanwhile
                 self._drain_timer.start(DRAIN_INTERVAL_MS)
