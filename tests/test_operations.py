@@ -197,6 +197,32 @@ def test_a_bug_in_the_middle_of_an_import_takes_it_back_too(tmp_path: Path, samp
     store.close()
 
 
+def test_a_cancel_during_the_last_conversation_keeps_nothing(tmp_path: Path, sample_export: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancel pressed while the file's last conversation merges: the file is not committed (the
+    window says "nothing of the unfinished file was kept"), earlier batches are taken back."""
+    monkeypatch.setattr(store_module, "IMPORT_BATCH", 1)
+    monkeypatch.setattr(store_module, "IMPORT_BATCH_MAX_SECONDS", 0.0)
+    imported = load_export(sample_export)
+    store = Store(tmp_path / "late_cancel.db")
+    merge = store._merge_conversation
+    last = imported.conversations[-1].id
+    stop = False
+
+    def merge_then_cancel(conversation, *args):  # type: ignore[no-untyped-def]
+        nonlocal stop
+        result = merge(conversation, *args)
+        stop = stop or conversation.id == last  # the user pressed Cancel while it merged
+        return result
+
+    monkeypatch.setattr(store, "_merge_conversation", merge_then_cancel)
+    with pytest.raises(store_module.ImportCancelled):
+        store.import_file(imported, str(sample_export), should_stop=lambda: stop)
+    assert store.conversation_count() == 0
+    assert store.db.execute("SELECT COUNT(*) FROM turns").fetchone()[0] == 0
+    store.close()
+
+
 def test_undo_undoes_only_this_sessions_decisions(db_path: Path) -> None:
     first, second = Store(db_path), Store(db_path)
     assert first.origin != second.origin

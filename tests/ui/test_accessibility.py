@@ -77,7 +77,8 @@ def test_every_interactive_widget_has_an_accessible_name(qtbot, open_window, sam
             unnamed.append(f"{widget.metaObject().className()} {widget.objectName()!r}")
     assert not unnamed, f"interactive widgets without an accessible name: {unnamed}"
     names = {w.accessibleName() for w in checked}
-    assert {"Conversations", "Turns", "Proposed memories", "Filter conversations", "Cancel"} <= names
+    assert {"Conversations", "Turns", "Proposed memories", "Filter conversations", "Cancel the extraction",
+            "Cancel the import"} <= names
     assert window.model_label.accessibleName() and window.pending_label.accessibleName()
 
 

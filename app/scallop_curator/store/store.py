@@ -341,6 +341,8 @@ class Store:
                         if (position - start >= IMPORT_BATCH or elapsed > IMPORT_BATCH_SECONDS) and (
                                 elapsed > IMPORT_BATCH_MAX_SECONDS or self._turns.someone_waits()):
                             break
+                    if should_stop is not None and should_stop():
+                        raise ImportCancelled()  # asked while its last conversation merged: this batch is not committed
                     inserts.flush()
                 checkpoints.request()
         except BaseException as error:  # cancelled, a store error, or a bug: no half-imported file

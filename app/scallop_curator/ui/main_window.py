@@ -103,13 +103,18 @@ class MainWindow(QMainWindow):
         self.progress_bar = QProgressBar(maximumWidth=160, textVisible=False)
         self.cancel_button = QPushButton("Cancel")
         shown = QKeySequence(CANCEL_KEY).toString(QKeySequence.SequenceFormat.NativeText)
-        self.cancel_button.setToolTip(f"Stop the extraction or import ({shown})")
+        self.cancel_button.setToolTip(f"Stop the extraction ({shown} stops an import too)")
+        self.import_label = QLabel()
+        self.import_bar = QProgressBar(maximumWidth=120, textVisible=False)
+        self.import_cancel_button = QPushButton("Cancel")
+        self.import_cancel_button.setToolTip(f"Stop the import; nothing of the unfinished file is kept "
+                                             f"({shown} stops an extraction too)")
         self.pending_label = QLabel()
         self.notice_label = QLabel()
         self.resume_label = QLabel(objectName="resumeHint")
         # File, model and server names are not markup.
-        shell_props.plain_text(self.model_label, self.progress_label, self.pending_label, self.notice_label,
-                               self.resume_label)
+        shell_props.plain_text(self.model_label, self.progress_label, self.import_label, self.pending_label,
+                               self.notice_label, self.resume_label)
         self._notices: list[tuple[float, str]] = []  # (expires at, message), oldest first
         self._notice_timer = QTimer(self, singleShot=True)
         self._notice_timer.timeout.connect(self._show_notices)
@@ -117,11 +122,15 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.progress_label)
         bar.addWidget(self.progress_bar)
         bar.addWidget(self.cancel_button)
+        bar.addWidget(self.import_label)
+        bar.addWidget(self.import_bar)
+        bar.addWidget(self.import_cancel_button)
         bar.addWidget(self.notice_label, 1)
         bar.addPermanentWidget(self.resume_label)
         bar.addPermanentWidget(self.pending_label)
         self.resume_label.hide()
         self._show_progress(False)
+        self._show_import_progress(False)
         self._model_label_key: tuple[object, ...] | None = None
         self._model_name = ""
 
@@ -216,7 +225,7 @@ class MainWindow(QMainWindow):
         from scallop_curator.ui.review_controller import ReviewController
         from scallop_curator.ui.welcome import Welcome
         from scallop_curator.ui.window_extraction import ExtractionActions, ExtractionStatus
-        from scallop_curator.ui.window_imports import ImportActions
+        from scallop_curator.ui.window_imports import ImportActions, ImportProgress
 
         self.store = store
         self.settings = settings or Settings.load()
@@ -231,8 +240,9 @@ class MainWindow(QMainWindow):
         self.extraction = ExtractionActions(self, store, self.settings, self.review, status, self.notify,
                                             self._update_status, client)
         self.controller = self.extraction.controller
-        self.imports = ImportActions(self, store.path, self.settings, status, self.ops, self.review, self.notify,
-                                     lambda: self.extraction.running, self._update_status, writer=store.writer)
+        progress = ImportProgress(self.import_label, self.import_bar, self._show_import_progress)
+        self.imports = ImportActions(self, store.path, self.settings, progress, self.ops, self.review, self.notify,
+                                     self._update_status, writer=store.writer)
         self.importer = self.imports.importer
         self.recent_files = RecentFilesMenu(self, self.file_menu, before=self._recent_files_before)
         self._connect()
@@ -257,7 +267,8 @@ class MainWindow(QMainWindow):
         self.filled.emit()
 
     def _connect(self) -> None:
-        self.cancel_button.clicked.connect(self.cancel_work)
+        self.cancel_button.clicked.connect(self.cancel_extraction)
+        self.import_cancel_button.clicked.connect(self.importer.cancel)
 
     # ------------------------------------------------------------------ imports (the controller's)
     def open_dialog(self) -> None:
@@ -368,14 +379,22 @@ class MainWindow(QMainWindow):
         # the characters its texts use ("·", "…", digits): a glyph missing from the UI font makes
         # the first text that needs it look for a fallback font
         self.progress_label.setText("starting · extracting 0/0 turns · ~1 min left · importing … reading")
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+        self.import_label.setText(self.progress_label.text())
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button,
+                       self.import_label, self.import_bar, self.import_cancel_button):
             widget.ensurePolished()
             widget.grab()
         self.progress_label.clear()
+        self.import_label.clear()
 
     def _show_progress(self, visible: bool) -> None:
-        """The progress parts, shared by the extraction and the import side."""
+        """The extraction's progress parts."""
         for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(visible)
+
+    def _show_import_progress(self, visible: bool) -> None:
+        """The import's progress parts."""
+        for widget in (self.import_label, self.import_bar, self.import_cancel_button):
             widget.setVisible(visible)
 
     def notify(self, message: str, milliseconds: int = 5000) -> None:
@@ -396,7 +415,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ dialogs, help, quit
     def cancel_work(self) -> None:
+        """The Cancel key and menu entry: whatever runs, the import and the extraction alike."""
         self.importer.cancel()
+        self.cancel_extraction()
+
+    def cancel_extraction(self) -> None:
+        """The extraction's Cancel: the job, or the reading of its cases; an import goes on."""
         self.extraction.cancel_preparing()
         self.controller.cancel()
 

@@ -45,8 +45,8 @@ INLINE_CONVERSATIONS = 25
 
 @dataclass(frozen=True)
 class ExtractionStatus:
-    """The parts of the window's status bar and menu an extraction writes to. The progress parts
-    are shared with imports, so showing them is the window's (``show_progress``)."""
+    """The parts of the window's status bar and menu an extraction writes to (an import has its
+    own progress parts beside these)."""
 
     progress_label: QLabel
     progress_bar: QProgressBar

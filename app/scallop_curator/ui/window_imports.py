@@ -1,16 +1,17 @@
 """The window's import side: open, drop, background import with progress, who-is-the-user. It owns
 the background ``ImportController``; the window only forwards File → Open and dropped files. It is
-handed what it works with (settings, the status bar's progress parts, the operations runner, the
+handed what it works with (settings, its progress parts in the status bar, the operations runner, the
 review controller), never the window itself."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox, QProgressBar, QWidget
 
 from scallop_curator.ui import plain
 from scallop_curator.ui.widgets import set_progress
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from scallop_curator.store import ImportSummary
     from scallop_curator.ui.operations_runner import OperationsRunner
     from scallop_curator.ui.review_controller import ReviewController
-    from scallop_curator.ui.window_extraction import ExtractionStatus
 
 EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All files (*)"
 
@@ -31,24 +31,32 @@ EXPORT_FILTER = "Chat exports (*.json *.jsonl *.zip *.txt *.html *.db);;All file
 PUBLISH_MS = 300
 
 
+@dataclass(frozen=True)
+class ImportProgress:
+    """The import's own progress parts in the status bar (an extraction has its own beside them:
+    importing another export during a long extraction shows both, and each Cancel stops its own)."""
+
+    label: QLabel
+    bar: QProgressBar
+    show: Callable[[bool], None]
+
+
 class ImportActions(QObject):
     """Imports for one window: its settings remember the last folder, its status bar shows the
     progress, its review page shows what came in."""
 
-    def __init__(self, parent: QWidget, store_path: Path, settings: Settings, status: ExtractionStatus,
+    def __init__(self, parent: QWidget, store_path: Path, settings: Settings, progress: ImportProgress,
                  ops: OperationsRunner, review: ReviewController, notify: Callable[[str, int], None],
-                 extracting: Callable[[], bool], status_changed: Callable[[], None],
-                 writer: str | None = None) -> None:
+                 status_changed: Callable[[], None], writer: str | None = None) -> None:
         from scallop_curator.ui.import_controller import ImportController
 
         super().__init__(parent)
         self._parent = parent  # dialogs and messages open over it
         self.settings = settings
-        self.status = status  # the progress parts, shared with extractions
+        self.progress = progress
         self.ops = ops
         self.review = review
         self.notify = notify
-        self._extracting = extracting  # an extraction's progress stays up when an import ends
         self._status_changed = status_changed
         self.importer = ImportController(store_path, writer, self)
         self._import_new: str | None = None  # the first conversation of the last file imported
@@ -85,16 +93,16 @@ class ImportActions(QObject):
 
     def _show_import_progress(self) -> None:
         if self.importer.busy:
-            self.status.show_progress(True)
-            self.status.progress_bar.setRange(0, 0)
+            self.progress.show(True)
+            self.progress.bar.setRange(0, 0)
 
     def _import_progress(self, name: str, done: int, total: int) -> None:
         if total:
-            self.status.progress_bar.setRange(0, total)
-            set_progress(self.status.progress_bar, done)
-            self.status.progress_label.setText(f"importing {name} · {done:,}/{total:,} conversations")
+            self.progress.bar.setRange(0, total)
+            set_progress(self.progress.bar, done)
+            self.progress.label.setText(f"importing {name} · {done:,}/{total:,} conversations")
         else:
-            self.status.progress_label.setText(f"reading {name}")
+            self.progress.label.setText(f"reading {name}")
 
     def _import_done(self, summary: ImportSummary, first_ids: list[str]) -> None:
         name = Path(summary.source).name
@@ -145,8 +153,7 @@ class ImportActions(QObject):
             self.import_files([Path(path)], ImportOptions(user_by_log=dialog.choices()))
 
     def _import_finished(self, status: str) -> None:
-        if not self._extracting():
-            self.status.show_progress(False)
+        self.progress.show(False)
         if status == "cancelled":
             self.notify("Import cancelled; nothing of the unfinished file was kept.", 5000)
         if self._stale or status == "cancelled":  # a cancelled file's batches may have shown
