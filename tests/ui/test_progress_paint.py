@@ -40,6 +40,33 @@ def test_set_progress_paints_later_not_now(qtbot) -> None:
     assert bar.updatesEnabled()
 
 
+def test_a_new_range_paints_later_not_now(qtbot) -> None:
+    """An extraction's start: a new range the old value falls outside of (Qt's reset() repaints at
+    once), then 0 (first value after a reset: a repaint too). The start's longest stall was that."""
+    bar = CountingBar()
+    bar.setRange(0, 100)
+    bar.setValue(90)
+    qtbot.addWidget(bar)
+    bar.show()
+    qtbot.waitExposed(bar)
+    qtbot.wait(50)
+
+    before = bar.paints
+    bar.setRange(0, 15)  # Qt's own call: 90 is out of range, reset() repaints before it returns
+    assert bar.paints > before
+
+    bar.setRange(0, 100)
+    bar.setValue(90)
+    qtbot.wait(50)
+    before = bar.paints
+    set_progress(bar, 0, maximum=15)
+    assert (bar.minimum(), bar.maximum(), bar.value()) == (0, 15, 0)
+    set_progress(bar, 0, maximum=0)  # busy
+    assert (bar.minimum(), bar.maximum()) == (0, 0)
+    assert bar.paints == before, "set_progress painted inside the caller's slot"
+    qtbot.waitUntil(lambda: bar.paints > before, timeout=10_000)
+
+
 def test_the_window_draws_its_hidden_progress_parts_once_after_it_is_filled(  # type: ignore[no-untyped-def]
         qtbot, open_window, monkeypatch) -> None:
     from PySide6.QtCore import Qt

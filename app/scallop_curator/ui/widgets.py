@@ -61,12 +61,17 @@ def pane(title: QLabel, view: QWidget, top: QWidget | None = None) -> QWidget:
     return widget
 
 
-def set_progress(bar: QProgressBar, value: int) -> None:
-    """``bar.setValue(value)`` without its synchronous repaint: ``QProgressBar.setValue`` paints
-    and flushes at once (15 ms a step in the window's status bar), inside whatever slot reported
-    the progress; with updates off for the call, the paint joins the next ordinary update."""
+def set_progress(bar: QProgressBar, value: int, maximum: int | None = None) -> None:
+    """``bar.setValue(value)`` (and ``setRange(0, maximum)``) without their synchronous repaint:
+    ``QProgressBar.setValue`` paints and flushes at once (15 ms a step in the window's status bar),
+    inside whatever slot reported the progress, and so does ``setRange`` when the old value falls
+    outside the new range; with updates off for the call, the paint joins the next ordinary update.
+    A maximum of 0 makes the bar a busy indicator."""
     bar.setUpdatesEnabled(False)
     try:
-        bar.setValue(value)
+        if maximum is not None:
+            bar.setRange(0, maximum)
+        if maximum != 0:
+            bar.setValue(value)
     finally:
         bar.setUpdatesEnabled(True)  # schedules the update() the repaint would have been

@@ -263,7 +263,7 @@ class ExtractionActions(QObject):
         """While the cases are read, the progress area says so, with its Cancel."""
         self.status.show_progress(shown)
         if shown:
-            self.status.progress_bar.setRange(0, 0)
+            set_progress(self.status.progress_bar, 0, maximum=0)  # busy
             self.status.progress_label.setText(f"preparing · reading {conversations:,} conversations")
 
     def cancel_preparing(self) -> None:
@@ -301,8 +301,7 @@ class ExtractionActions(QObject):
         self._run = (self.store.start_run(info), info)
         self.status.show_progress(True)
         self.status.progress_label.setText(f"starting · {len(cases)} turns")
-        self.status.progress_bar.setRange(0, len(cases))
-        self.status.progress_bar.setValue(0)
+        set_progress(self.status.progress_bar, 0, maximum=len(cases))
         # The controller stores each result on its own thread before handing it over.
         from scallop_curator.ui.extraction_controller import ResultSink
 
@@ -384,8 +383,7 @@ class ExtractionActions(QObject):
         self.review.ops.publish(Changes(conversations=frozenset({result.conversation_id})))
 
     def _progress(self, done: int, total: int, seconds_left: float) -> None:
-        self.status.progress_bar.setRange(0, total)
-        set_progress(self.status.progress_bar, done)
+        set_progress(self.status.progress_bar, done, maximum=total)
         eta = "" if seconds_left < 0 or done == 0 else f" · ~{_duration(seconds_left)} left"
         self.status.progress_label.setText(f"extracting {done}/{total} turns{eta}")
 

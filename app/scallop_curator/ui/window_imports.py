@@ -94,12 +94,11 @@ class ImportActions(QObject):
     def _show_import_progress(self) -> None:
         if self.importer.busy:
             self.progress.show(True)
-            self.progress.bar.setRange(0, 0)
+            set_progress(self.progress.bar, 0, maximum=0)  # busy
 
     def _import_progress(self, name: str, done: int, total: int) -> None:
         if total:
-            self.progress.bar.setRange(0, total)
-            set_progress(self.progress.bar, done)
+            set_progress(self.progress.bar, done, maximum=total)
             self.progress.label.setText(f"importing {name} · {done:,}/{total:,} conversations")
         else:
             self.progress.label.setText(f"reading {name}")
