@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 
@@ -7,6 +8,25 @@ def import_and_wait(qtbot, window, path: Path) -> None:  # type: ignore[no-untyp
     """Imports run in the background; wait for the queue to empty."""
     with qtbot.waitSignal(window.importer.finished, timeout=30_000):
         window.import_files([path])
+
+
+def hold_import_at(monkeypatch, title: str) -> tuple[threading.Event, threading.Event]:  # type: ignore[no-untyped-def]
+    """Make the import thread wait before it merges the conversation titled ``title``: returns
+    (reached, gate); set ``gate`` to let it go on (in a ``finally``, so a failed test never leaves
+    the thread waiting)."""
+    from scallop_curator.store import store as store_module
+
+    reached, gate = threading.Event(), threading.Event()
+    merge = store_module.Store._merge_conversation
+
+    def held(self, conversation, *args):  # type: ignore[no-untyped-def]
+        if conversation.title == title:
+            reached.set()
+            gate.wait(60)
+        return merge(self, conversation, *args)
+
+    monkeypatch.setattr(store_module.Store, "_merge_conversation", held)
+    return reached, gate
 
 
 def write_chatgpt_export(path: Path, conversations: list[tuple[str, int, list[tuple[str, str]]]],

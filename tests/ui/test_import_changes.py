@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import import_and_wait, write_chatgpt_export
+from helpers import hold_import_at, import_and_wait, write_chatgpt_export
 from scallop_curator.importers import load_export
 
 
@@ -47,23 +47,12 @@ def test_a_cancelled_file_after_a_published_one_leaves_no_ghosts(qtbot, open_win
                                                                  monkeypatch) -> None:
     """File 2's first batch had committed and shown when the user cancelled: it is taken back, and
     the list must forget it, although file 1 was already published."""
-    import threading
-
     from scallop_curator.store import store as store_module
     from scallop_curator.store.changes import Changes
 
     monkeypatch.setattr(store_module, "IMPORT_BATCH", 1)
     monkeypatch.setattr(store_module, "IMPORT_BATCH_MAX_SECONDS", 0.0)
-    reached, gate = threading.Event(), threading.Event()
-    merge = store_module.Store._merge_conversation
-
-    def held(self, conversation, *args):  # type: ignore[no-untyped-def]
-        if conversation.title == "Second B":
-            reached.set()
-            gate.wait(30)
-        return merge(self, conversation, *args)
-
-    monkeypatch.setattr(store_module.Store, "_merge_conversation", held)
+    reached, gate = hold_import_at(monkeypatch, "Second B")
     window = open_window()
     first = write_chatgpt_export(tmp_path / "one.json", [("First", 1_700_000_000, [("user", "A."), ("assistant", "Ok.")])])
     second = write_chatgpt_export(tmp_path / "two.json", [

@@ -4,30 +4,18 @@ bar and one Cancel, so stopping a slow import also stopped the extraction."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from helpers import import_and_wait, write_chatgpt_export
+from helpers import hold_import_at, import_and_wait, write_chatgpt_export
 
 
 def test_an_import_beside_an_extraction_has_its_own_progress_and_cancel(  # type: ignore[no-untyped-def]
         qtbot, open_window, sample_export: Path, tmp_path: Path, monkeypatch) -> None:
-    from scallop_curator.store import store as store_module
-
     monkeypatch.setenv("FAKE_ENGINE_DELAY", "3600")  # one turn would take an hour: the extraction runs until cancelled
     monkeypatch.setenv("FAKE_ENGINE_STUCK", "0")
-    reached, gate = threading.Event(), threading.Event()
-    merge = store_module.Store._merge_conversation
-
-    def held(self, conversation, *args):  # type: ignore[no-untyped-def]
-        if conversation.title == "Held":
-            reached.set()
-            gate.wait(60)
-        return merge(self, conversation, *args)
-
-    monkeypatch.setattr(store_module.Store, "_merge_conversation", held)
+    reached, gate = hold_import_at(monkeypatch, "Held")
     window = open_window()
     import_and_wait(qtbot, window, sample_export)
     with qtbot.waitSignal(window.controller.modelState, timeout=30_000, check_params_cb=lambda s: s == "extracting"):
