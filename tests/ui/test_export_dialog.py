@@ -42,12 +42,15 @@ def test_export_runs_off_the_ui_thread_with_progress_and_cancel(qtbot, tmp_path:
     dialog.run_export()
     assert dialog.job is not None and dialog.job.running and not dialog.export_button.isEnabled()
     dialog.job.progress.connect(lambda done, total: progress.append((done, total)))
+    heard_running: list[bool] = []
+    dialog.job.cancelled.connect(lambda _message: heard_running.append(dialog.job.running))
     qtbot.waitUntil(lambda: len(server.memories) >= 10, timeout=60_000)
     assert ticks and not dialog.cancel_button.isHidden()
     with qtbot.waitSignal(dialog.exportFinished, timeout=60_000) as ended:
         dialog.cancel_export()
     timer.stop()
     assert ended.args == [False] and "cancelled after" in dialog.result.text()
+    assert heard_running == [False]  # the end is heard once the job is over: Export now starts the next one
     assert progress and all(total == 40 for _, total in progress)
     sent = len(server.memories)
     assert 10 <= sent < 40

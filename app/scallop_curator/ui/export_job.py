@@ -37,6 +37,7 @@ class ExportJob(UiRelay):
         self._db_path = db_path
         self._request = request
         self._stop = threading.Event()
+        self._ended = threading.Event()  # set just before the end is posted: from then on not ``running``
         self._thread = threading.Thread(target=self._run, name="export", daemon=True)
         self.crashed.connect(self._reraise)
 
@@ -49,35 +50,43 @@ class ExportJob(UiRelay):
 
     @property
     def running(self) -> bool:
-        return self._thread.is_alive()
+        """Started and its end not yet posted. (Not the thread's life: the dialog hears the end
+        while the thread is still returning, and Export pressed then must start a new job.)"""
+        return self._thread.is_alive() and not self._ended.is_set()
 
     def wait(self, seconds: float) -> bool:
         self._thread.join(seconds)
         return not self._thread.is_alive()
 
+    def _end(self, signal_name: str, value: object) -> None:
+        self._ended.set()
+        self.post(signal_name, value)
+
     def _run(self) -> None:
         try:
             store = Store(self._db_path, session=False)
         except StoreError as error:
-            self.post("failed", str(error))
+            self._end("failed", str(error))
             return
         except Exception as error:  # noqa: BLE001 - a bug: raised again on the UI thread, for the crash dialog
-            self.post("crashed", error)
+            self._end("crashed", error)
             return
         try:
             message = export(store, self._request, progress=lambda done, total: self.post("progress", done, total),
                              should_stop=self._stop.is_set)
+            ending: tuple[str, object] = ("done", message)
         except ExportCancelled as stopped:
-            self.post("cancelled", str(stopped))
+            ending = ("cancelled", str(stopped))
         except (ExportError, StoreError) as error:
             log.warning("export failed: %s", error)
-            self.post("failed", str(error))
+            ending = ("failed", str(error))
         except Exception as error:  # noqa: BLE001 - a bug: raised again on the UI thread, for the crash dialog
-            self.post("crashed", error)
-        else:
-            self.post("done", message)
+            ending = ("crashed", error)
         finally:
             store.close()
+        # Said last, once the store is closed: Export pressed when the dialog hears it starts a new job
+        # (it used to be refused, silently, while this thread was still closing the store).
+        self._end(*ending)
 
     @staticmethod
     def _reraise(error: BaseException) -> None:
